@@ -1,0 +1,65 @@
+"""Training history: loss per iteration and one record per epoch."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class EpochRecord:
+    """Figures at the end of one epoch. Train figures are the means over the epoch's batches
+    (as Keras reports them), so no extra pass over the training set is needed."""
+
+    epoch: int
+    iteration: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float = math.nan
+    val_accuracy: float = math.nan
+    val_correct: int = 0
+    val_total: int = 0
+    test_loss: float = math.nan
+    test_accuracy: float = math.nan
+    test_correct: int = 0
+    test_total: int = 0
+    train_mistakes: int = 0  # misclassified training samples seen during the epoch (perceptron)
+    seconds: float = 0.0  # training time of this epoch, evaluation excluded
+    eval_seconds: float = 0.0
+    samples_per_second: float = 0.0
+    learning_rate: float = 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+EPOCH_FIELDS = tuple(f.name for f in fields(EpochRecord))
+
+
+@dataclass(slots=True)
+class History:
+    """Grows during training; ``iteration_loss`` is a preallocated buffer doubled when full."""
+
+    _loss: np.ndarray = field(default_factory=lambda: np.zeros(1024, dtype=np.float32))
+    n_iterations: int = 0
+    epochs: list[EpochRecord] = field(default_factory=list)
+
+    def add_iteration_loss(self, value: float) -> None:
+        if self.n_iterations == self._loss.shape[0]:
+            self._loss = np.concatenate([self._loss, np.zeros_like(self._loss)])
+        self._loss[self.n_iterations] = value
+        self.n_iterations += 1
+
+    @property
+    def iteration_loss(self) -> np.ndarray:
+        """A view of the losses so far (copy it before handing it to another thread)."""
+        return self._loss[: self.n_iterations]
+
+    def epoch_column(self, name: str) -> np.ndarray:
+        return np.array([getattr(record, name) for record in self.epochs], dtype=np.float64)
+
+    @property
+    def total_seconds(self) -> float:
+        return float(sum(r.seconds + r.eval_seconds for r in self.epochs))

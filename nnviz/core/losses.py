@@ -1,0 +1,153 @@
+"""Losses: ``forward(outputs, labels) -> batch mean`` and ``backward() -> dL/d outputs``.
+
+Targets are integer class labels ``(N,)``. With K > 1 outputs they are one-hot encoded; with a
+single output unit the label itself (0 or 1) is the target, as in XOR and the perceptron.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .layers import softmax
+
+
+def targets_like(outputs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Float targets with the shape of ``outputs``: one-hot rows, or the labels as a column."""
+    n, k = outputs.shape
+    if k == 1:
+        return labels.astype(outputs.dtype).reshape(n, 1)
+    t = np.zeros((n, k), dtype=outputs.dtype)
+    t[np.arange(n), labels] = 1
+    return t
+
+
+def difference_to_targets(outputs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``outputs - targets`` as a new array, without building the one-hot matrix."""
+    diff = outputs.copy()
+    n, k = outputs.shape
+    if k == 1:
+        diff[:, 0] -= labels
+    else:
+        diff[np.arange(n), labels] -= 1
+    return diff
+
+
+class Loss:
+    name: ClassVar[str] = "loss"
+    # The output activation the network needs in front of this loss ("linear" = raw scores).
+    title: ClassVar[str] = ""
+
+    def forward(self, outputs: np.ndarray, labels: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_labels(self, outputs: np.ndarray) -> np.ndarray:
+        """Class index per row: arg-max, or output >= 0.5 for a single unit."""
+        if outputs.shape[1] == 1:
+            return (outputs[:, 0] >= 0.5).astype(np.int64)
+        return outputs.argmax(axis=1)
+
+    def output_values(self, outputs: np.ndarray) -> np.ndarray:
+        """What the network "says" per class, for display (probabilities where they exist)."""
+        return outputs
+
+
+class QuadraticCost(Loss):
+    """Nielsen's quadratic cost C = 1/2 * sum_k (a_k - y_k)^2, averaged over the batch."""
+
+    name = "quadratic"
+    title = "quadratic cost ½Σ(a−y)²"
+
+    def forward(self, outputs, labels):
+        self._diff = difference_to_targets(outputs, labels)
+        n = outputs.shape[0]
+        d = self._diff.ravel()
+        return float(np.dot(d, d)) / (2 * n)
+
+    def backward(self):
+        grad = self._diff
+        grad *= grad.dtype.type(1.0 / grad.shape[0])  # _diff is ours and no longer needed
+        return grad
+
+
+class MeanSquaredError(Loss):
+    """Mean of (a - y)^2 over the batch and the outputs (Keras' "mse")."""
+
+    name = "mse"
+    title = "mean squared error"
+
+    def forward(self, outputs, labels):
+        self._diff = difference_to_targets(outputs, labels)
+        d = self._diff.ravel()
+        return float(np.dot(d, d)) / d.size
+
+    def backward(self):
+        return self._diff * self._diff.dtype.type(2.0 / self._diff.size)
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax fused with cross-entropy on logits: E = -mean log softmax(z)[t]; delta = y - t."""
+
+    name = "cross-entropy"
+    title = "softmax cross-entropy −Σ t log y"
+
+    def forward(self, outputs, labels):
+        n = outputs.shape[0]
+        shifted = outputs - outputs.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(shifted).sum(axis=1))
+        rows = np.arange(n)
+        loss = float(np.mean(log_norm - shifted[rows, labels]))
+        probs = np.exp(shifted - log_norm[:, None])
+        probs[rows, labels] -= 1
+        probs /= probs.dtype.type(n)
+        self._grad = probs
+        return loss
+
+    def backward(self):
+        return self._grad
+
+    def output_values(self, outputs):
+        return softmax(outputs)
+
+
+class PerceptronCriterion(Loss):
+    """The perceptron rule as a loss on z = w.x + b: predict step(z), error e = y - step(z).
+
+    Its "gradient" -e makes SGD apply w <- w + eta * x * e (with batch size 1, exactly the
+    classic rule; with larger batches, the average of the per-sample updates). The reported
+    loss is the fraction of the batch misclassified.
+    """
+
+    name = "perceptron"
+    title = "perceptron rule e = y − ŷ"
+
+    def forward(self, outputs, labels):
+        predicted = (outputs >= 0).astype(outputs.dtype)
+        error = labels.astype(outputs.dtype).reshape(predicted.shape) - predicted
+        self._grad = -error / outputs.dtype.type(outputs.shape[0])
+        return float(np.mean(error != 0))
+
+    def backward(self):
+        return self._grad
+
+    def predict_labels(self, outputs):
+        return (outputs[:, 0] >= 0).astype(np.int64)
+
+    def output_values(self, outputs):
+        return (outputs >= 0).astype(outputs.dtype)
+
+
+LOSSES: dict[str, type[Loss]] = {
+    cls.name: cls for cls in (QuadraticCost, MeanSquaredError, SoftmaxCrossEntropy, PerceptronCriterion)
+}
+
+
+def make_loss(name: str) -> Loss:
+    try:
+        return LOSSES[name]()
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}; use one of {', '.join(LOSSES)}") from None

@@ -1,0 +1,243 @@
+"""`Trainer`: the stepper that the window, the CLI and the labs all drive.
+
+It owns model, data, optimiser, random generators and history. Callers step it one mini-batch
+or one epoch at a time and may change the learning rate, momentum or batch size between steps;
+pausing is simply not calling it. A non-finite loss never raises: the trainer goes to the
+"diverged" state with a message and ignores further steps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import RunConfig
+from .dataset import Dataset
+from .history import EpochRecord, History
+from .losses import make_loss
+from .metrics import accuracy, confusion_matrix
+from .models import build_network
+from .network import Sequential
+from .optimizers import make_optimizer
+
+READY, DIVERGED, FINISHED = "ready", "diverged", "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    iteration: int  # iterations done in total, this one included
+    epoch: int  # completed epochs
+    loss: float
+    diverged: bool = False
+    epoch_finished: EpochRecord | None = None  # set when this batch ended an epoch
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    split: str
+    loss: float
+    accuracy: float
+    correct: int
+    total: int
+    predictions: np.ndarray  # (N,) predicted class per example
+
+
+class Trainer:
+    """Mini-batch training of one network on one data set, one step at a time."""
+
+    def __init__(self, config: RunConfig, dataset: Dataset | None = None, *, data_dir: str | None = None,
+                 network: Sequential | None = None) -> None:
+        self.config = config.validate()
+        if dataset is None:
+            from .datasets import load_dataset  # deferred: loading reads files
+
+            d = config.data
+            dataset = load_dataset(d.name, data_dir=data_dir, train_size=d.train_size, val_size=d.val_size,
+                                   test_size=d.test_size, seed=config.training.seed, noise=d.noise,
+                                   n_samples=d.n_samples)
+        self.dataset = dataset
+        if dataset.size("train") == 0:
+            raise ValueError("the training split is empty")
+        init_seq, shuffle_seq = np.random.SeedSequence(config.training.seed).spawn(2)
+        # Separate streams: changing the model does not change the batch order (A/B runs).
+        self.shuffle_rng = np.random.default_rng(shuffle_seq)
+        self.network = network or build_network(config.model, dataset.input_shape, dataset.n_classes,
+                                                 np.random.default_rng(init_seq))
+        self.loss = make_loss(config.model.loss)
+        o = config.optimizer
+        self.optimizer = make_optimizer(o.name, o.learning_rate, o.momentum, o.weight_decay)
+        self.batch_size = config.training.batch_size
+        self.history = History()
+        self.state = READY
+        self.message = ""
+        self.epoch = 0  # completed epochs
+        self.iteration = 0
+        self.batch_in_epoch = 0
+        self._position = 0  # samples consumed in the current epoch
+        self._x_epoch: np.ndarray | None = None
+        self._y_epoch: np.ndarray | None = None
+        self._epoch_loss_sum = 0.0
+        self._epoch_correct = 0
+        self._epoch_seen = 0
+        self._epoch_seconds = 0.0
+        self.last_eval: dict[str, EvalResult] = {}
+
+    # --- settings that may change between steps ----------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer.learning_rate
+
+    def set_learning_rate(self, value: float) -> None:
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"the learning rate must be a positive number, got {value}")
+        self.optimizer.learning_rate = float(value)
+
+    def set_momentum(self, value: float) -> None:
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {value}")
+        self.optimizer.momentum = float(value)
+
+    def set_batch_size(self, value: int) -> None:
+        """Takes effect from the next batch; the epoch's shuffled order continues."""
+        if int(value) < 1:
+            raise ValueError(f"the batch size must be a positive integer, got {value}")
+        self.batch_size = int(value)
+
+    # --- progress ----------------------------------------------------------------------------
+    @property
+    def n_train(self) -> int:
+        return self.dataset.size("train")
+
+    @property
+    def batches_in_epoch(self) -> int:
+        """Batches of the current epoch: those done plus those left at the current batch size."""
+        return self.batch_in_epoch + math.ceil((self.n_train - self._position) / self.batch_size)
+
+    @property
+    def finished(self) -> bool:
+        t = self.config.training
+        return self.epoch >= t.epochs or (t.iterations is not None and self.iteration >= t.iterations)
+
+    # --- stepping ----------------------------------------------------------------------------
+    def _start_epoch(self) -> None:
+        x, y = self.dataset.split("train")
+        if self.config.training.shuffle:
+            # Shuffle once per epoch, then take contiguous slices (cheaper than fancy-indexing each batch).
+            perm = self.shuffle_rng.permutation(x.shape[0])
+            self._x_epoch, self._y_epoch = x[perm], y[perm]
+        else:
+            self._x_epoch, self._y_epoch = x, y
+        self._epoch_loss_sum = 0.0
+        self._epoch_correct = 0
+        self._epoch_seen = 0
+        self._epoch_seconds = 0.0
+
+    def step_batch(self) -> BatchResult:
+        """Train on one mini-batch: forward, loss, backward, update."""
+        if self.state == DIVERGED or self.finished:
+            if self.state != DIVERGED:
+                self.state = FINISHED
+            return BatchResult(self.iteration, self.epoch, math.nan, diverged=self.state == DIVERGED)
+        started = time.perf_counter()
+        if self._position == 0:
+            self._start_epoch()
+        start, stop = self._position, min(self._position + self.batch_size, self.n_train)
+        xb, yb = self._x_epoch[start:stop], self._y_epoch[start:stop]
+        outputs = self.network.forward(xb, training=True)
+        loss = self.loss.forward(outputs, yb)
+        if not math.isfinite(loss):
+            return self._diverge(loss)
+        self.network.backward(self.loss.backward())
+        self.optimizer.step(self.network.param_list)
+        correct = int(np.count_nonzero(self.loss.predict_labels(outputs) == yb))
+        n = stop - start
+        self._epoch_loss_sum += loss * n
+        self._epoch_correct += correct
+        self._epoch_seen += n
+        self.history.add_iteration_loss(loss)
+        self.iteration += 1
+        self.batch_in_epoch += 1
+        self._position = stop
+        self._epoch_seconds += time.perf_counter() - started
+        record = self._finish_epoch() if stop >= self.n_train or self.finished else None
+        return BatchResult(self.iteration, self.epoch, loss, epoch_finished=record)
+
+    def step_epoch(self) -> EpochRecord | None:
+        """Train the rest of the current epoch; returns its record (None if it diverged or ended)."""
+        while True:
+            result = self.step_batch()
+            if result.epoch_finished is not None:
+                return result.epoch_finished
+            if result.diverged or self.state == FINISHED:
+                return None
+
+    def run(self) -> list[EpochRecord]:
+        """Train until finished or diverged (headless runs)."""
+        while self.state == READY and not self.finished:
+            self.step_epoch()
+        return self.history.epochs
+
+    def _diverge(self, loss: float) -> BatchResult:
+        self.state = DIVERGED
+        what = "NaN" if math.isnan(loss) else "infinite"
+        self.message = (f"Loss became {what} at epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}; "
+                        f"training stopped. Try a smaller learning rate (now {self.learning_rate:g}).")
+        return BatchResult(self.iteration, self.epoch, loss, diverged=True)
+
+    def _finish_epoch(self) -> EpochRecord:
+        seen = max(self._epoch_seen, 1)
+        record = EpochRecord(
+            epoch=self.epoch + 1, iteration=self.iteration,
+            train_loss=self._epoch_loss_sum / seen, train_accuracy=self._epoch_correct / seen,
+            train_mistakes=self._epoch_seen - self._epoch_correct, seconds=self._epoch_seconds,
+            samples_per_second=self._epoch_seen / self._epoch_seconds if self._epoch_seconds > 0 else 0.0,
+            learning_rate=self.learning_rate)
+        started = time.perf_counter()
+        for split in ("val", "test"):
+            if self.dataset.size(split):
+                result = self.evaluate(split)
+                setattr(record, f"{split}_loss", result.loss)
+                setattr(record, f"{split}_accuracy", result.accuracy)
+                setattr(record, f"{split}_correct", result.correct)
+                setattr(record, f"{split}_total", result.total)
+        record.eval_seconds = time.perf_counter() - started
+        self.history.epochs.append(record)
+        self.epoch += 1
+        self.batch_in_epoch = 0
+        self._position = 0
+        if self.finished:
+            self.state = FINISHED
+        return record
+
+    # --- evaluation --------------------------------------------------------------------------
+    def evaluate(self, split: str) -> EvalResult:
+        """Loss and accuracy of the current network on a whole split (no training)."""
+        x, y = self.dataset.split(split)
+        if y.shape[0] == 0:
+            return EvalResult(split, math.nan, math.nan, 0, 0, np.zeros(0, dtype=np.int64))
+        outputs = self.network.predict(x)
+        loss = self.loss.forward(outputs, y)
+        predictions = self.loss.predict_labels(outputs)
+        correct = int(np.count_nonzero(predictions == y))
+        result = EvalResult(split, loss, accuracy(y, predictions), correct, int(y.shape[0]), predictions)
+        self.last_eval[split] = result
+        return result
+
+    def confusion(self, split: str) -> np.ndarray | None:
+        """Confusion matrix of the last evaluation of ``split`` (None before any)."""
+        result = self.last_eval.get(split)
+        if result is None:
+            return None
+        return confusion_matrix(self.dataset.split(split)[1], result.predictions, self.dataset.n_classes)
+
+    def predict_labels(self, x: np.ndarray) -> np.ndarray:
+        return self.loss.predict_labels(self.network.predict(x))
+
+    def snapshot(self, **options):
+        """A `TrainingSnapshot` of array copies for any UI; see snapshot.build_snapshot."""
+        from .snapshot import build_snapshot
+
+        return build_snapshot(self, **options)

@@ -1,0 +1,22 @@
+"""Shared test set-up. Qt must use the offscreen platform before anything imports it:
+without a display Qt would abort the whole pytest run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+# ../shared/data beside the checkout holds the real MNIST (never copied into the repo).
+SHARED_DATA = Path(os.environ.get("NNVIZ_TEST_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    if not (SHARED_DATA / "mnist" / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"real MNIST not found under {SHARED_DATA}")
+    return SHARED_DATA
