@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
 
     sub.add_parser("presets", help="list the presets")
+
+    gui = sub.add_parser("gui", help="open the window (same as python main.py)")
+    gui.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
+    gui.add_argument("--preset", help="preset to open with")
     return parser
 
 
@@ -276,7 +280,13 @@ def command_presets(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": command_train, "info": command_info, "evaluate": command_evaluate,
+def command_gui(args: argparse.Namespace) -> int:
+    from .ui.app import run_app  # Qt is imported only for the window
+
+    return run_app(data_dir=args.data_dir, preset=args.preset)
+
+
+COMMANDS = {"gui": command_gui, "train": command_train, "info": command_info, "evaluate": command_evaluate,
             "presets": command_presets}
 
 

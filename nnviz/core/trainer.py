@@ -24,6 +24,9 @@ from .network import Sequential
 from .optimizers import make_optimizer
 
 READY, DIVERGED, FINISHED = "ready", "diverged", "finished"
+# A loss this many times its first value (at least 1.0) counts as diverged: sigmoid and ReLU nets
+# rarely reach NaN, they blow up to huge finite losses (or saturate) when eta is far too large.
+EXPLOSION_FACTOR = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,7 @@ class Trainer:
         self._epoch_correct = 0
         self._epoch_seen = 0
         self._epoch_seconds = 0.0
+        self._loss_limit = math.inf  # set from the first batch's loss
         self.last_eval: dict[str, EvalResult] = {}
 
     # --- settings that may change between steps ----------------------------------------------
@@ -148,8 +152,10 @@ class Trainer:
         xb, yb = self._x_epoch[start:stop], self._y_epoch[start:stop]
         outputs = self.network.forward(xb, training=True)
         loss = self.loss.forward(outputs, yb)
-        if not math.isfinite(loss):
+        if not loss <= self._loss_limit:  # also catches NaN
             return self._diverge(loss)
+        if self.iteration == 0:
+            self._loss_limit = EXPLOSION_FACTOR * max(loss, 1.0)
         self.network.backward(self.loss.backward())
         self.optimizer.step(self.network.param_list)
         correct = int(np.count_nonzero(self.loss.predict_labels(outputs) == yb))
@@ -182,9 +188,12 @@ class Trainer:
 
     def _diverge(self, loss: float) -> BatchResult:
         self.state = DIVERGED
-        what = "NaN" if math.isnan(loss) else "infinite"
-        self.message = (f"Loss became {what} at epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}; "
-                        f"training stopped. Try a smaller learning rate (now {self.learning_rate:g}).")
+        if math.isfinite(loss):
+            what = f"exploded to {loss:.3g} (over {EXPLOSION_FACTOR:g}x its starting value)"
+        else:
+            what = "became NaN" if math.isnan(loss) else "became infinite"
+        self.message = (f"Loss {what} at epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}: the run "
+                        f"diverged and training stopped. Try a smaller learning rate (now {self.learning_rate:g}).")
         return BatchResult(self.iteration, self.epoch, loss, diverged=True)
 
     def _finish_epoch(self) -> EpochRecord:
