@@ -20,6 +20,9 @@ from .core.errors import NnvizError
 from .core.presets import PRESETS, get_preset
 
 USER_ERROR = 2
+# Feature modules that add sub-commands (labs, data downloads, sweeps): each defines
+# register(subparsers), and every parser it adds sets `handler=function(args) -> int`.
+EXTENSIONS = ("nnviz.labs.commands", "nnviz.data_commands", "nnviz.sweep.commands")
 
 
 class CliError(Exception):
@@ -39,6 +42,18 @@ def _int_list(text: str) -> list[int]:
     if any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
     return values
+
+
+def _optional_module(name: str):
+    """Import a feature module; None only when that module itself is not installed."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            return None
+        raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
 
     sub.add_parser("presets", help="list the presets")
+
+    for module_name in EXTENSIONS:
+        module = _optional_module(module_name)
+        if module is not None:
+            module.register(sub)  # adds its sub-commands, each with set_defaults(handler=...)
 
     gui = sub.add_parser("gui", help="open the window (same as python main.py)")
     gui.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
@@ -297,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return USER_ERROR
-        return COMMANDS[args.command](args)
+        handler = getattr(args, "handler", None) or COMMANDS[args.command]
+        return handler(args)
     except (CliError, NnvizError, ValueError) as exc:
         print(f"nnviz: error: {exc}", file=sys.stderr)
         return USER_ERROR

@@ -1,0 +1,383 @@
+"""Speed of nnviz's NumPy core against a network.py-style per-sample loop and PyTorch (CPU), in one run.
+
+Prints samples per second for the ``nielsen``, ``two-layer-net`` and ``cnn`` presets, side by side,
+with the ratios and the targets of the task (section 8), as a markdown table ready for the README:
+
+* nielsen:       nnviz >= 7x the per-sample loop and >= 5x PyTorch with autograd
+* two-layer-net: nnviz >= 1.8x PyTorch
+* cnn training:  nnviz >= 1.0x PyTorch
+
+How it measures: each implementation lives in its own worker process (``--worker NAME``), started
+once and kept for the whole run, so data loading, imports and warm-up are paid once and the
+libraries' thread pools never share a process. The parent then runs the fixed work round by
+round, one worker at a time, interleaved (nnviz, loop, torch, nnviz, ...), so slow spells of a
+shared machine hit every column alike; each cell is the best of N rounds. Only training is timed
+(forward, loss, backward, update, the per-batch bookkeeping and the per-epoch shuffle); the
+evaluation nnviz runs at the end of each epoch is subtracted (``EpochRecord.eval_seconds``).
+
+Fixed work per round (``--quick`` divides it by about 5-10 and does 1 round):
+  nielsen        one epoch of 50,000 samples at batch 10 (5,000 SGD steps)
+  two-layer-net  2,000 iterations at batch 100 (200,000 samples, crossing epochs of 60k)
+  cnn            157 batches of 64 (10,048 samples); inference on the 10,000 test images
+
+``--full`` also runs the whole 30-epoch ``nielsen`` preset with its evaluation after every epoch
+(about 20 s), the way ``nnviz train --preset nielsen`` does, and reports its wall time.
+
+    python bench/bench_core.py [--quick] [--full] [--repeat 3] [--data-dir /work/shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+
+# Fixed work: (normal, quick) number of mini-batches per round.
+WORK = {
+    "nielsen": {"batch": 10, "batches": (5000, 1000)},
+    "two-layer-net": {"batch": 100, "batches": (2000, 300)},
+    "cnn": {"batch": 64, "batches": (157, 40)},
+}
+INFER_SAMPLES = (10000, 2000)  # cnn inference: test images per round
+WARMUP_BATCHES = 30
+
+
+def _ensure_nnviz_importable() -> None:
+    """Use the installed / PYTHONPATH nnviz if there is one (so a private copy can be tried), else the repo's."""
+    if importlib.util.find_spec("nnviz") is None:
+        sys.path.insert(0, str(REPO))
+
+
+# ------------------------------------------------------------------------------------------------
+# Workers: one process per implementation, speaking JSON lines on stdin / stdout.
+# ------------------------------------------------------------------------------------------------
+class NnvizWorker:
+    def __init__(self, data_dir: str) -> None:
+        _ensure_nnviz_importable()
+        from nnviz.core.presets import preset_config
+        from nnviz.core.trainer import Trainer
+
+        self.preset_config, self.Trainer, self.data_dir = preset_config, Trainer, data_dir
+        self.trainers = {}
+        for name in WORK:
+            # Never finish (no iteration cap, many epochs): rounds may cross epoch boundaries.
+            cfg = preset_config(name).with_changes(**{"training.epochs": 10000, "training.iterations": None})
+            self.trainers[name] = Trainer(cfg, data_dir=data_dir)
+            self._train(name, WARMUP_BATCHES)
+        self.x_test = self.trainers["cnn"].dataset.x_test
+        import nnviz
+
+        self.info = {"numpy": np.__version__, "nnviz": str(Path(nnviz.__file__).parent)}
+
+    def _train(self, name: str, n_batches: int) -> tuple[float, int]:
+        trainer = self.trainers[name]
+        eval_seconds = 0.0
+        seen = 0
+        started = time.perf_counter()
+        for _ in range(n_batches):
+            result = trainer.step_batch()
+            if result.epoch_finished is not None:
+                eval_seconds += result.epoch_finished.eval_seconds
+            seen += trainer.batch_size
+        seconds = time.perf_counter() - started - eval_seconds
+        if trainer.state != "ready":
+            raise RuntimeError(f"{name} trainer is {trainer.state}: {trainer.message}")
+        return seconds, seen
+
+    def train(self, name: str, n_batches: int) -> dict:
+        seconds, seen = self._train(name, n_batches)
+        return {"seconds": seconds, "samples": seen}
+
+    def infer(self, n: int) -> dict:
+        network = self.trainers["cnn"].network
+        x = self.x_test[:n]
+        started = time.perf_counter()
+        network.predict(x)
+        return {"seconds": time.perf_counter() - started, "samples": int(x.shape[0])}
+
+    def full(self) -> dict:
+        started = time.perf_counter()
+        trainer = self.Trainer(self.preset_config("nielsen"), data_dir=self.data_dir)
+        records = trainer.run()
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "epochs": len(records),
+                "train_seconds": sum(r.seconds for r in records),
+                "eval_seconds": sum(r.eval_seconds for r in records),
+                "test_accuracy": records[-1].test_accuracy,
+                "best_val_accuracy": max(r.val_accuracy for r in records)}
+
+
+class LoopWorker:
+    def __init__(self, data_dir: str) -> None:
+        _ensure_nnviz_importable()
+        sys.path.insert(0, str(BENCH_DIR))
+        from network_py_loop import LoopNetwork, load_mnist, to_training_pairs
+
+        data = load_mnist(data_dir)
+        self.LoopNetwork = LoopNetwork
+        self.pairs = to_training_pairs(data.x_train, data.y_train, dtype=np.float64)
+        self.rng = np.random.default_rng(0)
+        self.net = LoopNetwork([784, 30, 10], seed=0, dtype=np.float64)
+        self.net.train_epoch(self.pairs[:WARMUP_BATCHES * 10], 10, 3.0, self.rng)
+        self.info = {"dtype": "float64"}
+
+    def train(self, name: str, n_batches: int) -> dict:
+        if name != "nielsen":
+            raise ValueError("the per-sample loop runs the nielsen network only")
+        pairs = self.pairs[:n_batches * 10]
+        started = time.perf_counter()
+        self.net.train_epoch(pairs, 10, 3.0, self.rng)
+        return {"seconds": time.perf_counter() - started, "samples": len(pairs)}
+
+
+class TorchWorker:
+    def __init__(self, data_dir: str) -> None:
+        _ensure_nnviz_importable()
+        sys.path.insert(0, str(BENCH_DIR))
+        import torch
+        import torch_models
+        from nnviz.core.datasets import load_dataset
+
+        self.torch = torch
+        nielsen_data = load_dataset("mnist", data_dir=data_dir, val_size=10000)  # 50k train, as the presets
+        full_data = load_dataset("mnist", data_dir=data_dir, val_size=0)  # two-layer-net trains on 60k
+        self.trainers = {}
+        for name in ("nielsen", "nielsen-hand", "two-layer-net", "cnn"):
+            data = full_data if name == "two-layer-net" else nielsen_data
+            self.trainers[name] = torch_models.make_trainer(name, data.x_train, data.y_train)
+            self.trainers[name].train_batches(WARMUP_BATCHES)
+        self.x_test = torch_models.to_tensor(nielsen_data.x_test)
+        self.info = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+
+    def train(self, name: str, n_batches: int) -> dict:
+        trainer = self.trainers[name]
+        started = time.perf_counter()
+        seen = trainer.train_batches(n_batches)
+        return {"seconds": time.perf_counter() - started, "samples": seen}
+
+    def infer(self, n: int) -> dict:
+        x = self.x_test[:n]
+        started = time.perf_counter()
+        self.trainers["cnn"].predict(x)
+        return {"seconds": time.perf_counter() - started, "samples": int(x.shape[0])}
+
+
+WORKERS = {"nnviz": NnvizWorker, "loop": LoopWorker, "torch": TorchWorker}
+
+
+def worker_main(kind: str, data_dir: str) -> None:
+    out = sys.stdout
+    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
+    try:
+        worker = WORKERS[kind](data_dir)
+        out.write(json.dumps({"ok": True, "info": worker.info}) + "\n")
+    except Exception as exc:  # e.g. torch not installed
+        out.write(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        out.flush()
+        return
+    out.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            reply = getattr(worker, request["do"])(*request.get("args", []))
+            reply["ok"] = True
+        except Exception as exc:
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+class Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, kind: str, data_dir: str) -> None:
+        self.kind = kind
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--data-dir", data_dir],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        hello = json.loads(self.process.stdout.readline() or '{"ok": false, "error": "worker died"}')
+        self.ok = hello["ok"]
+        self.info = hello.get("info", {})
+        self.error = hello.get("error", "")
+
+    def ask(self, do: str, *args) -> dict:
+        self.process.stdin.write(json.dumps({"do": do, "args": list(args)}) + "\n")
+        self.process.stdin.flush()
+        reply = json.loads(self.process.stdout.readline())
+        if not reply.pop("ok"):
+            raise RuntimeError(f"{self.kind} worker: {reply['error']}")
+        return reply
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+
+
+# ------------------------------------------------------------------------------------------------
+# The run and the table
+# ------------------------------------------------------------------------------------------------
+def fmt_rate(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:,.0f}"
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.1f}x"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: less work, one round")
+    parser.add_argument("--full", action="store_true", help="also time the whole 30-epoch nielsen preset (~20 s)")
+    parser.add_argument("--repeat", type=int, default=None, help="rounds; each cell is the best (default 3, quick 1)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
+    parser.add_argument("--data-dir", default=os.environ.get("NNVIZ_DATA_DIR", "/work/shared/data"))
+    parser.add_argument("--json", help="also write the raw timings to this file")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker_main(args.worker, args.data_dir)
+        return
+
+    quick = 1 if args.quick else 0
+    rounds = args.repeat or (1 if args.quick else 3)
+    have_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
+    print(f"# nnviz core speed: {platform.python_version()}, {os.cpu_count()} cores, "
+          f"best of {rounds}{' (quick)' if quick else ''}", flush=True)
+
+    workers: dict[str, Worker] = {}
+    for kind in ("nnviz", "loop") + (("torch",) if have_torch else ()):
+        started = time.perf_counter()
+        worker = Worker(kind, args.data_dir)
+        if worker.ok:
+            workers[kind] = worker
+            print(f"  started {kind} worker in {time.perf_counter() - started:.1f} s: {worker.info}", flush=True)
+        else:
+            print(f"  {kind} unavailable: {worker.error}", flush=True)
+            worker.close()
+    if "nnviz" not in workers:
+        sys.exit("the nnviz worker did not start")
+
+    # (column, workload) -> list of seconds; samples per job.
+    jobs: list[tuple[str, str, str, str, int]] = []  # (column, worker, verb, workload, amount)
+    for name, work in WORK.items():
+        n = work["batches"][quick]
+        jobs.append(("nnviz", "nnviz", "train", name, n))
+        if name == "nielsen":
+            jobs.append(("loop", "loop", "train", name, n))
+            jobs.append(("torch", "torch", "train", "nielsen", n))
+            jobs.append(("torch-hand", "torch", "train", "nielsen-hand", n))
+        else:
+            jobs.append(("torch", "torch", "train", name, n))
+    jobs.append(("nnviz", "nnviz", "infer", "cnn-infer", INFER_SAMPLES[quick]))
+    jobs.append(("torch", "torch", "infer", "cnn-infer", INFER_SAMPLES[quick]))
+    jobs = [job for job in jobs if job[1] in workers]
+
+    times: dict[tuple[str, str], list[float]] = {}
+    samples: dict[tuple[str, str], int] = {}
+    for r in range(rounds):
+        for column, kind, verb, workload, amount in jobs:
+            if verb == "train":
+                reply = workers[kind].ask("train", "nielsen-hand" if column == "torch-hand" else workload, amount)
+            else:
+                reply = workers[kind].ask("infer", amount)
+            times.setdefault((column, workload), []).append(reply["seconds"])
+            samples[(column, workload)] = reply["samples"]
+        print(f"  round {r + 1}/{rounds} done", flush=True)
+
+    full = workers["nnviz"].ask("full") if args.full else None
+    for worker in workers.values():
+        worker.close()
+
+    def rate(column: str, workload: str) -> float | None:
+        key = (column, workload)
+        return samples[key] / min(times[key]) if key in times else None
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a is not None and b is not None else None
+
+    rows = []
+    checks = []
+    descriptions = {
+        "nielsen": ("`nielsen` [784,30,10] sigmoid, quadratic, SGD, batch 10", "one 50k epoch"),
+        "two-layer-net": ("`two-layer-net` [784,50,10] sigmoid + softmax CE, batch 100", "2,000 iterations"),
+        "cnn": ("`cnn` conv16 3x3 -> ReLU -> pool 2 -> dense 10, momentum, batch 64, training", "10,048 samples"),
+        "cnn-infer": ("`cnn` inference (no target)", "10k test images"),
+    }
+    if quick:
+        descriptions["nielsen"] = (descriptions["nielsen"][0], f"{WORK['nielsen']['batches'][1] * 10:,} samples")
+        descriptions["two-layer-net"] = (descriptions["two-layer-net"][0],
+                                         f"{WORK['two-layer-net']['batches'][1]:,} iterations")
+        descriptions["cnn"] = (descriptions["cnn"][0], f"{WORK['cnn']['batches'][1] * 64:,} samples")
+        descriptions["cnn-infer"] = (descriptions["cnn-infer"][0], f"{INFER_SAMPLES[1]:,} test images")
+    targets = {"nielsen": (7.0, 5.0), "two-layer-net": (None, 1.8), "cnn": (None, 1.0), "cnn-infer": (None, None)}
+    for workload, (title, work) in descriptions.items():
+        core, loop, torch_ag = rate("nnviz", workload), rate("loop", workload), rate("torch", workload)
+        hand = rate("torch-hand", workload)
+        vs_loop, vs_torch = ratio(core, loop), ratio(core, torch_ag)
+        loop_target, torch_target = targets[workload]
+        wanted, met = [], []
+        if loop_target:
+            wanted.append(f">= {loop_target:g}x loop")
+            met.append(None if vs_loop is None else vs_loop >= loop_target)
+            checks.append((f"{workload} vs per-sample loop", vs_loop, loop_target))
+        if torch_target:
+            wanted.append(f">= {torch_target:g}x PyTorch")
+            met.append(None if vs_torch is None else vs_torch >= torch_target)
+            checks.append((f"{workload} vs PyTorch autograd", vs_torch, torch_target))
+        verdict = " / ".join("?" if m is None else ("yes" if m else "**no**") for m in met) or "-"
+        torch_cell = fmt_rate(torch_ag)
+        if hand is not None:
+            torch_cell += f" (hand-written grads: {fmt_rate(hand)})"
+        rows.append(f"| {title} | {work} | {fmt_rate(core)} | {fmt_rate(loop)} | {torch_cell} | "
+                    f"{fmt_ratio(vs_loop)} | {fmt_ratio(vs_torch)} | {', '.join(wanted) or '-'} | {verdict} |")
+
+    print()
+    print("Samples per second (higher is better), best of", rounds, "rounds, training only unless noted;")
+    print(f"per-sample loop = network.py style in float64; PyTorch {workers['torch'].info.get('torch') if 'torch' in workers else '-'} "
+          f"CPU, 2 threads; NumPy {np.__version__}.")
+    print()
+    print("| workload | fixed work | nnviz core | per-sample loop | PyTorch CPU (autograd) | nnviz / loop "
+          "| nnviz / PyTorch | target | met |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---|")
+    for row in rows:
+        print(row)
+    if full is not None:
+        verdict = "yes" if full["seconds"] <= 22.0 else "**no**"
+        print(f"| `nielsen` preset, 30 epochs with evaluation (`nnviz train --preset nielsen`) | 30 x 50k "
+              f"| {full['seconds']:.1f} s (training {full['train_seconds']:.1f} s, evaluation "
+              f"{full['eval_seconds']:.1f} s; test accuracy {full['test_accuracy']:.2%}) | - | - | - | - "
+              f"| about 20 s | {verdict} |")
+
+    print()
+    print("Seconds per round (all rounds; the table uses the best):")
+    for (column, workload), values in times.items():
+        spread = f", median {statistics.median(values):.3f}" if len(values) > 2 else ""
+        print(f"  {workload:<14} {column:<11} " + " ".join(f"{v:.3f}" for v in values) + spread)
+    print()
+    for what, value, target in checks:
+        state = "not measured" if value is None else ("met" if value >= target else "MISSED")
+        print(f"  target {what} >= {target:g}x: {fmt_ratio(value)} -> {state}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "rounds": rounds, "quick": bool(quick),
+            "seconds": {f"{c}/{w}": v for (c, w), v in times.items()},
+            "samples": {f"{c}/{w}": v for (c, w), v in samples.items()},
+            "full": full, "workers": {k: w.info for k, w in workers.items()},
+        }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""`TrainingWorker`: the only code that touches the trainer, in its own QThread.
+
+The GUI calls :meth:`TrainingWorker.send` (a thread-safe ``queue.Queue``); the loop reads the queue
+between batches because a busy slot would never see queued signals. Snapshots go back as the
+``snapshot_ready`` signal: at most ``snapshot_rate`` per second while running, and only when the
+GUI has drawn the previous one (so a slow projector laptop drops frames instead of lagging), but
+always after a single step, a pause, an epoch end that is due, divergence and the end of a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from nnviz.core.config import RunConfig
+from nnviz.core.errors import NnvizError
+from nnviz.core.trainer import DIVERGED, Trainer
+
+from .trainer_views import cell_examples, next_misclassified, panel_snapshot, run_info, usable_split
+
+log = logging.getLogger(__name__)
+
+# Run states shown in the status bar (the trainer itself knows ready / diverged / finished).
+EMPTY, LOADING, READY, RUNNING, PAUSED, STOPPED = "empty", "loading", "ready", "running", "paused", "stopped"
+FINISHED = "finished"
+STEPPABLE = (READY, PAUSED)
+
+
+class TrainingWorker(QObject):
+    snapshot_ready = Signal(object)  # TrainingSnapshot (extras["run_state"] holds the state)
+    run_loaded = Signal(object)  # RunInfo of a freshly built trainer
+    state_changed = Signal(str)
+    error_raised = Signal(str, str)  # title, message
+    examples_ready = Signal(object)  # CellExamples
+    loop_finished = Signal()
+
+    def __init__(self, data_dir: str | None = None, snapshot_rate: float = 20.0) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.trainer: Trainer | None = None
+        self.config: RunConfig | None = None
+        self.state = EMPTY
+        self._commands: queue.Queue = queue.Queue()
+        self._gui_ready = threading.Event()
+        self._gui_ready.set()
+        self._quit = False
+        self._interval = 1.0 / snapshot_rate
+        self._batches_per_second = 0.0  # 0: full speed
+        self._next_batch_time = 0.0
+        self._epoch_target: int | None = None  # set by "step epoch"
+        self._probe_index = 0
+        self._probe_split = "test"
+        self._confusion_split = "val"
+        self._loss_sent = 0  # iteration losses already delivered to the GUI
+        self._last_emit = 0.0
+        self._samples = 0  # samples trained since loading, for the wall-clock speed
+        self._speed_mark = (0.0, 0)
+        self._wall_speed = 0.0
+
+    # --- called from the GUI thread ----------------------------------------------------------
+    def send(self, command: str, *args) -> None:
+        """Queue a command; thread-safe. It runs before the next batch."""
+        self._commands.put((command, args))
+
+    def frame_drawn(self) -> None:
+        """The GUI has drawn the last snapshot: the next periodic one may be sent."""
+        self._gui_ready.set()
+
+    # --- the loop ----------------------------------------------------------------------------
+    @Slot()
+    def run_loop(self) -> None:
+        while not self._quit:
+            try:
+                if self.state == RUNNING:
+                    self._drain_commands()
+                    if self.state == RUNNING and self._wait_for_speed_limit():
+                        self._train_one_batch()
+                else:
+                    try:
+                        command = self._commands.get(timeout=0.1)
+                    except queue.Empty:
+                        continue
+                    self._handle(command)
+            except (NnvizError, ValueError) as exc:
+                self._fail("Training stopped", str(exc))
+            except Exception:  # a bug: keep the window alive and say so
+                log.exception("unexpected error in the training worker")
+                self._fail("Unexpected error", traceback.format_exc(limit=6))
+        self.loop_finished.emit()
+        QThread.currentThread().quit()
+
+    def _fail(self, title: str, message: str) -> None:
+        if self.state == RUNNING:
+            self._set_state(PAUSED)
+        self.error_raised.emit(title, message)
+
+    def _drain_commands(self) -> None:
+        while not self._commands.empty():
+            self._handle(self._commands.get_nowait())
+
+    def _wait_for_speed_limit(self) -> bool:
+        """With a batches-per-second limit, wait (still reading commands) until the next batch is due."""
+        if self._batches_per_second <= 0:
+            return True
+        wait = self._next_batch_time - time.monotonic()
+        if wait > 0:
+            try:
+                self._handle(self._commands.get(timeout=min(wait, 0.1)))
+            except queue.Empty:
+                pass
+            return False
+        self._next_batch_time = max(self._next_batch_time, time.monotonic() - 1.0) + 1.0 / self._batches_per_second
+        return True
+
+    def _train_one_batch(self, *, single: bool = False) -> None:
+        trainer = self.trainer
+        result = trainer.step_batch()
+        self._samples += trainer.batch_size
+        if result.diverged or trainer.state == DIVERGED:
+            self._set_state(DIVERGED)
+        elif trainer.finished:
+            self._set_state(FINISHED)
+        elif self._epoch_target is not None and trainer.epoch >= self._epoch_target:
+            self._set_state(PAUSED)
+        elif not single:
+            now = time.monotonic()
+            if now - self._last_emit >= self._interval and (
+                    self._gui_ready.is_set() or result.epoch_finished is not None):
+                self._emit_snapshot()
+            return
+        self._emit_snapshot()
+
+    def _set_state(self, state: str) -> None:
+        if state != RUNNING:
+            self._epoch_target = None
+        if state != self.state:
+            if state == RUNNING:
+                self._speed_mark = (time.monotonic(), self._samples)
+                self._next_batch_time = time.monotonic()
+            self.state = state
+            self.state_changed.emit(state)
+
+    def _emit_snapshot(self) -> None:
+        trainer = self.trainer
+        if trainer is None:
+            return
+        snapshot = panel_snapshot(trainer, probe_index=self._probe_index, probe_split=self._probe_split,
+                                  confusion_split=self._confusion_split, loss_offset=self._loss_sent)
+        self._loss_sent = trainer.history.n_iterations
+        now = time.monotonic()
+        mark_time, mark_samples = self._speed_mark
+        if self.state == RUNNING and now - mark_time > 0.25:
+            self._wall_speed = (self._samples - mark_samples) / (now - mark_time)
+            self._speed_mark = (now, self._samples)
+        extras = snapshot.extras
+        extras["run_state"] = self.state
+        extras["wall_samples_per_second"] = self._wall_speed if self.state == RUNNING else 0.0
+        self._last_emit = now
+        self._gui_ready.clear()
+        self.snapshot_ready.emit(snapshot)
+
+    # --- commands ----------------------------------------------------------------------------
+    def _handle(self, command: tuple) -> None:
+        name, args = command
+        handler = getattr(self, f"_do_{name}", None)
+        if handler is None:
+            raise ValueError(f"unknown worker command {name!r}")
+        handler(*args)
+
+    def _do_quit(self) -> None:
+        self._quit = True
+
+    def _do_load(self, config: RunConfig) -> None:
+        previous = self.state
+        self._set_state(LOADING)
+        try:
+            trainer = Trainer(config, data_dir=self.data_dir)
+        except Exception:
+            self._set_state(previous if self.trainer is not None else EMPTY)
+            raise
+        self.trainer, self.config = trainer, config
+        self._loss_sent = 0
+        self._samples = 0
+        self._wall_speed = 0.0
+        self._probe_index = min(self._probe_index, max(trainer.dataset.size(usable_split(trainer, "test")) - 1, 0))
+        self.run_loaded.emit(run_info(trainer))
+        self._set_state(READY)
+        self._emit_snapshot()
+
+    def _do_reset(self) -> None:
+        if self.config is not None:
+            self._do_load(self.config)
+
+    def _do_start(self) -> None:
+        if self.trainer is not None and self.state in STEPPABLE:
+            self._set_state(RUNNING)
+
+    def _do_pause(self) -> None:
+        if self.state == RUNNING:
+            self._set_state(PAUSED)
+            self._emit_snapshot()
+
+    def _do_stop(self) -> None:
+        if self.trainer is not None and self.state in (RUNNING, READY, PAUSED):
+            self._set_state(STOPPED)
+            self._emit_snapshot()
+
+    def _do_step_batch(self) -> None:
+        if self.state == RUNNING:
+            self._set_state(PAUSED)
+        if self.trainer is None or self.state not in STEPPABLE:
+            return
+        self._set_state(PAUSED)
+        self._train_one_batch(single=True)  # always followed by a snapshot
+
+    def _do_step_epoch(self) -> None:
+        if self.trainer is not None and self.state in STEPPABLE:
+            self._set_state(RUNNING)
+            self._epoch_target = self.trainer.epoch + 1
+
+    def _do_set_learning_rate(self, value: float) -> None:
+        self._change_setting("optimizer.learning_rate", value, "set_learning_rate")
+
+    def _do_set_momentum(self, value: float) -> None:
+        self._change_setting("optimizer.momentum", value, "set_momentum")
+
+    def _do_set_batch_size(self, value: int) -> None:
+        self._change_setting("training.batch_size", int(value), "set_batch_size")
+
+    def _change_setting(self, dotted: str, value, method: str) -> None:
+        """Settings the live trainer accepts between batches (they act on the next one)."""
+        if self.trainer is None:
+            return
+        getattr(self.trainer, method)(value)
+        self.config = self.config.with_changes(**{dotted: value})
+        if self.state != RUNNING:
+            self._emit_snapshot()
+
+    def _do_set_epochs(self, epochs: int) -> None:
+        """More (or fewer) epochs for the running trainer; an explicit count replaces an iteration limit."""
+        if self.trainer is None:
+            return
+        changes = {"training.epochs": int(epochs), "training.iterations": None}
+        self.config = self.config.with_changes(**changes)
+        self.trainer.config = self.trainer.config.with_changes(**changes)
+        if self.state == FINISHED and not self.trainer.finished:
+            self.trainer.state = "ready"  # the core's READY: stepping may go on
+            self._set_state(PAUSED)
+        if self.state != RUNNING:
+            self._emit_snapshot()
+
+    def _do_set_probe(self, mode: str, value: int, split: str) -> None:
+        """Choose the input the probe panels trace: by index, next, previous, random or next misclassified."""
+        if self.trainer is None:
+            return
+        self._probe_split = split
+        size = self.trainer.dataset.size(usable_split(self.trainer, split))
+        if mode == "index":
+            index = value
+        elif mode == "next":
+            index = self._probe_index + 1
+        elif mode == "previous":
+            index = self._probe_index - 1
+        elif mode == "random":
+            index = int(np.random.default_rng().integers(size))  # own generator: training stays reproducible
+        elif mode == "misclassified":
+            found = next_misclassified(self.trainer, split, self._probe_index)
+            if found is None:
+                self.error_raised.emit("Next misclassified", f"The network classifies every {split} example "
+                                                             "correctly right now.")
+                return
+            index = found
+        else:
+            raise ValueError(f"unknown probe mode {mode!r}")
+        self._probe_index = int(index) % max(size, 1)
+        if self.state != RUNNING:
+            self._emit_snapshot()
+
+    def _do_set_confusion_split(self, split: str) -> None:
+        self._confusion_split = split
+        if self.state != RUNNING:
+            self._emit_snapshot()
+
+    def _do_evaluate(self) -> None:
+        """Evaluate validation and test now, so the confusion matrix need not wait for an epoch end."""
+        if self.trainer is None:
+            return
+        for split in ("val", "test"):
+            if self.trainer.dataset.size(split):
+                self.trainer.evaluate(split)
+        if self.state != RUNNING:
+            self._emit_snapshot()
+
+    def _do_examples(self, split: str, true_class: int, predicted_class: int) -> None:
+        if self.trainer is not None:
+            self.examples_ready.emit(cell_examples(self.trainer, split, true_class, predicted_class))
+
+    def _do_set_snapshot_rate(self, per_second: float) -> None:
+        self._interval = 1.0 / max(float(per_second), 0.5)
+
+    def _do_set_speed(self, batches_per_second: float) -> None:
+        self._batches_per_second = max(float(batches_per_second), 0.0) if math.isfinite(batches_per_second) else 0.0
+        self._next_batch_time = time.monotonic()
+
+    def _do_resend(self) -> None:
+        """The GUI lost track (e.g. its curves were cleared): send the whole loss curve again."""
+        self._loss_sent = 0
+        self._emit_snapshot()
