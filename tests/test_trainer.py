@@ -171,8 +171,12 @@ def test_dense_first_layer_filters_are_input_images():
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_runs_a_few_batches(name, shared_data_dir):
+    from nnviz.core.datasets import dataset_status
+
     config = preset_config(name)
-    if config.data.name in ("mnist", "fashion-mnist", "kmnist"):
+    if dataset_status(config.data.name, str(shared_data_dir)) is None:
+        pytest.skip(f"{config.data.name} is not available offline here")
+    if config.data.name not in ("xor", "xor-cloud", "blobs", "circles", "moons", "spiral", "diabetes"):
         config = config.with_changes(**{"data.train_size": 256, "data.val_size": 10000, "data.test_size": 500})
     trainer = Trainer(config, data_dir=str(shared_data_dir))
     for _ in range(3):
@@ -194,3 +198,24 @@ def test_toy_dataset_split_shapes():
     trainer = Trainer(preset_config("xor-mlp").with_changes(**{"data.name": "moons"}), data)
     trainer.step_epoch()
     assert trainer.epoch == 1
+
+
+def test_learning_rate_decays_after_every_epoch():
+    trainer = Trainer(mlp_config(**{"optimizer.lr_decay": 0.5}), small_image_dataset())
+    trainer.step_epoch()
+    trainer.step_epoch()
+    assert trainer.learning_rate == pytest.approx(0.1 * 0.25)
+    assert [r.learning_rate for r in trainer.history.epochs] == pytest.approx([0.1, 0.05])
+
+
+def test_random_shift_moves_each_image_within_the_limit():
+    from nnviz.core.augment import random_shift
+
+    images = np.zeros((50, 1, 9, 9), dtype=np.float32)
+    images[:, 0, 4, 4] = 1.0  # one bright pixel in the centre
+    shifted = random_shift(images, 2, np.random.default_rng(0))
+    assert shifted.shape == images.shape and shifted.dtype == np.float32
+    rows, cols = np.nonzero(shifted[:, 0].sum(axis=2))[1], np.nonzero(shifted[:, 0].sum(axis=1))[1]
+    assert set(rows) <= {2, 3, 4, 5, 6} and set(cols) <= {2, 3, 4, 5, 6}
+    assert len(set(zip(rows, cols))) > 5  # different shifts for different samples
+    assert np.all(shifted.reshape(50, -1).sum(axis=1) == 1)  # nothing lost or duplicated

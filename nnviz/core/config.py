@@ -34,6 +34,7 @@ class DataConfig:
     test_size: int | None = None
     n_samples: int | None = None  # 2-D toy sets only
     noise: float | None = None  # 2-D toy sets only
+    augment_shift: int = 0  # shift training images by up to this many pixels (0 = off)
 
 
 @dataclass(slots=True)
@@ -64,6 +65,7 @@ class OptimizerConfig:
     learning_rate: float = 3.0
     momentum: float = 0.0
     weight_decay: float = 0.0
+    lr_decay: float = 1.0  # learning rate multiplied by this after every epoch ("adapt the learning rate")
 
 
 @dataclass(slots=True)
@@ -132,6 +134,7 @@ class RunConfig:
         _check(o.name in OPTIMIZERS, "optimizer.name", o.name, f"one of {', '.join(OPTIMIZERS)}")
         _check(_finite_positive(o.learning_rate), "optimizer.learning_rate", o.learning_rate, "a positive number")
         _check(0.0 <= o.momentum < 1.0, "optimizer.momentum", o.momentum, "in [0, 1)")
+        _check(0.0 < o.lr_decay <= 1.0, "optimizer.lr_decay", o.lr_decay, "in (0, 1]")
         _check(0.0 <= o.weight_decay < 1.0, "optimizer.weight_decay", o.weight_decay, "in [0, 1)")
         _check(isinstance(t.batch_size, int) and t.batch_size >= 1, "training.batch_size", t.batch_size,
                "a positive integer")
@@ -141,6 +144,7 @@ class RunConfig:
         _check(isinstance(t.seed, int) and t.seed >= 0, "training.seed", t.seed, "a non-negative integer")
         _check(d.train_size is None or d.train_size >= 1, "data.train_size", d.train_size, "a positive integer")
         _check(d.test_size is None or d.test_size >= 1, "data.test_size", d.test_size, "a positive integer")
+        _check(0 <= d.augment_shift <= 4, "data.augment_shift", d.augment_shift, "between 0 and 4 pixels")
         _check(d.val_size >= 0, "data.val_size", d.val_size, "zero or more")
         _check(d.noise is None or 0.0 <= d.noise <= 5.0, "data.noise", d.noise, "between 0 and 5")
         _check(d.n_samples is None or 4 <= d.n_samples <= 100000, "data.n_samples", d.n_samples,

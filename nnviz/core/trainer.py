@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .augment import random_shift
 from .config import RunConfig
 from .dataset import Dataset
 from .history import EpochRecord, History
@@ -64,9 +65,10 @@ class Trainer:
         self.dataset = dataset
         if dataset.size("train") == 0:
             raise ValueError("the training split is empty")
-        init_seq, shuffle_seq = np.random.SeedSequence(config.training.seed).spawn(2)
+        init_seq, shuffle_seq, augment_seq = np.random.SeedSequence(config.training.seed).spawn(3)
         # Separate streams: changing the model does not change the batch order (A/B runs).
         self.shuffle_rng = np.random.default_rng(shuffle_seq)
+        self.augment_rng = np.random.default_rng(augment_seq)
         self.network = network or build_network(config.model, dataset.input_shape, dataset.n_classes,
                                                  np.random.default_rng(init_seq))
         self.loss = make_loss(config.model.loss)
@@ -150,6 +152,8 @@ class Trainer:
             self._start_epoch()
         start, stop = self._position, min(self._position + self.batch_size, self.n_train)
         xb, yb = self._x_epoch[start:stop], self._y_epoch[start:stop]
+        if self.config.data.augment_shift:
+            xb = random_shift(xb, self.config.data.augment_shift, self.augment_rng)
         outputs = self.network.forward(xb, training=True)
         loss = self.loss.forward(outputs, yb)
         if not loss <= self._loss_limit:  # also catches NaN
@@ -214,6 +218,7 @@ class Trainer:
                 setattr(record, f"{split}_total", result.total)
         record.eval_seconds = time.perf_counter() - started
         self.history.epochs.append(record)
+        self.optimizer.learning_rate *= self.config.optimizer.lr_decay
         self.epoch += 1
         self.batch_in_epoch = 0
         self._position = 0
