@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a preset headless and write a run folder")
     train.add_argument("--preset", default=None, help=f"one of: {', '.join(PRESETS)} (default nielsen)")
     train.add_argument("--config", help="a config.toml to run (settings on the command line override it)")
-    train.add_argument("--data", help="data set: mnist, fashion-mnist, kmnist, or a 2-D toy set")
+    train.add_argument("--data", help="data set: mnist, fashion-mnist, kmnist, emnist, mnist-c/<corruption>, cifar10, "
+                       "or a 2-D toy set (xor, blobs, circles, moons, spiral, diabetes)")
     train.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
     train.add_argument("--epochs", type=int)
     train.add_argument("--iterations", type=int, help="stop after this many mini-batches")
@@ -250,7 +251,8 @@ def data_shape(name: str) -> tuple[tuple[int, ...], int]:
     from .core.toy import TOY_DATASETS
 
     if name in IMAGE_DATASETS:
-        return (1, 28, 28), len(IMAGE_DATASETS[name].class_names)
+        info = IMAGE_DATASETS[name]
+        return tuple(info.input_shape), len(info.class_names)
     if name in TOY_DATASETS:
         return (2,), 2
     raise CliError(f"unknown data set {name!r}; choose one of: {', '.join([*IMAGE_DATASETS, *TOY_DATASETS])}")

@@ -146,7 +146,10 @@ def test_registry() -> None:
     assert IMAGE_DATASETS["fashion-mnist"].class_names[-1] == "Ankle boot"
     for info in IMAGE_DATASETS.values():
         assert len(info.class_names) == 10
-        assert set(info.files) == {"train_images", "train_labels", "test_images", "test_labels"}
+        if info.format == "cifar10-bin":  # six batch files instead of four
+            assert sorted(info.files) == [*(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin"]
+        else:
+            assert set(info.files) == {"train_images", "train_labels", "test_images", "test_labels"}
         assert info.licence and info.homepage
 
 
@@ -258,3 +261,88 @@ def test_real_fashion_mnist(monkeypatch: pytest.MonkeyPatch) -> None:
     assert dataset.size("train") == 60_000 and dataset.size("test") == 10_000
     assert dataset.x_train.dtype == np.float32 and dataset.x_train.max() <= 1.0
     assert set(np.unique(dataset.y_test)) == set(range(10))
+
+
+# --- EMNIST, MNIST-C, CIFAR-10 and the download cache ------------------------------------------
+
+
+def test_new_sets_in_registry(tmp_path: Path) -> None:
+    names = list_datasets()
+    assert names[:4] == ["mnist", "fashion-mnist", "kmnist", "emnist"]
+    assert [n for n in names if n.startswith("mnist-c/")] == [f"mnist-c/{c}" for c in datasets.MNIST_C_CORRUPTIONS]
+    assert "cifar10" in names
+    assert IMAGE_DATASETS["emnist"].files["train_images"] == "emnist-digits-train-images-idx3-ubyte.gz"
+    assert IMAGE_DATASETS["emnist"].transposed and IMAGE_DATASETS["mnist-c/fog"].format == "npy"
+    assert IMAGE_DATASETS["mnist-c/fog"].download_name == "mnist-c"
+    assert datasets.dataset_cache_dir("mnist-c/fog") == tmp_path / "cache" / "mnist-c" / "fog"
+    assert dataset_search_dirs("mnist-c/fog")[0] == tmp_path / "cache" / "mnist-c" / "fog"
+
+
+def test_missing_set_suggests_fetch(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"run `nnviz data fetch mnist-c`.*train_images.npy"):
+        find_dataset_dir("mnist-c/rotate")
+    with pytest.raises(DatasetError, match=r"run `nnviz data fetch emnist`.*emnist-digits-test-labels"):
+        load_dataset("emnist")
+
+
+def test_emnist_is_turned_upright(tmp_path: Path) -> None:
+    folder = tmp_path / "cache" / "emnist"
+    folder.mkdir(parents=True)
+    upright = np.zeros((4, 6, 6), dtype=np.uint8)
+    upright[:, 1, :] = 255  # a horizontal bar in row 1
+    upright[:, 4, 0] = np.arange(4)  # and a marker at row 4, column 0
+    for split, name in (("train", "train"), ("test", "test")):
+        for kind, array in (("images-idx3", upright.transpose(0, 2, 1)), ("labels-idx1", np.arange(4))):
+            payload = idx_bytes(np.ascontiguousarray(array))
+            (folder / f"emnist-digits-{name}-{kind}-ubyte.gz").write_bytes(gzip.compress(payload))
+    dataset = load_dataset("emnist", val_size=1)
+    np.testing.assert_allclose(dataset.x_train[:, 0] * 255, upright[:3], atol=1e-3)
+    np.testing.assert_allclose(dataset.x_val[0, 0] * 255, upright[3], atol=1e-3)
+    assert dataset.x_train.flags.c_contiguous and dataset.x_test.shape == (4, 1, 6, 6)
+
+
+def write_npy_set(folder: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "test"):
+        np.save(folder / f"{split}_images.npy", images)
+        np.save(folder / f"{split}_labels.npy", labels)
+
+
+def test_mnist_c_npy(tmp_path: Path) -> None:
+    images = np.zeros((5, 28, 28, 1), dtype=np.uint8)  # MNIST-C's layout: channels last
+    images[:, 3, 4, 0] = 255
+    write_npy_set(tmp_path / "cache" / "mnist-c" / "fog", images, np.arange(5, dtype=np.uint8))
+    dataset = load_dataset("mnist-c/fog", val_size=2)
+    assert dataset.x_train.shape == (3, 1, 28, 28) and dataset.x_train.dtype == np.float32
+    assert dataset.x_train[0, 0, 3, 4] == 1.0 and dataset.x_train.sum() == 3.0
+    np.testing.assert_array_equal(dataset.y_val, [3, 4])
+    assert dataset.y_train.dtype == np.int64
+    # Float pixels on a 0-255 scale are scaled too; 0-1 floats are kept.
+    write_npy_set(tmp_path / "cache" / "mnist-c" / "rotate", images[..., 0].astype(np.float32), np.arange(5))
+    assert load_dataset("mnist-c/rotate", val_size=0).x_train.max() == 1.0
+
+
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [
+        ("pickle", "not a readable image .npy file"),
+        ("truncate", "not a readable image .npy file"),
+        ("labels", "has 5 images but"),
+        ("shape", "expected numeric images of shape"),
+    ],
+)
+def test_mnist_c_bad_files(tmp_path: Path, change: str, text: str) -> None:
+    folder = tmp_path / "cache" / "mnist-c" / "zigzag"
+    write_npy_set(folder, np.zeros((5, 28, 28), dtype=np.uint8), np.arange(5, dtype=np.uint8))
+    path = folder / "train_images.npy"
+    if change == "pickle":  # an object array would need pickle: refused, never executed
+        np.save(path, np.array([{"a": 1}] * 5, dtype=object), allow_pickle=True)
+    elif change == "truncate":
+        path.write_bytes(path.read_bytes()[:500])
+    elif change == "labels":
+        np.save(folder / "train_labels.npy", np.arange(4))
+    else:
+        np.save(path, np.zeros((5, 784), dtype=np.uint8))
+    with pytest.raises(DatasetError, match=text) as info:
+        load_dataset("mnist-c/zigzag", val_size=1)
+    assert str(folder) in str(info.value)

@@ -94,6 +94,15 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                       "loss": "quadratic", "initial_weights": _XOR_HAND_WEIGHTS},
             "optimizer": {"name": "sgd", "learning_rate": 0.01},
             "training": {"batch_size": 4, "epochs": 1}}, "exactly 0, 1, 1, 0"),
+    # CIFAR-10 is not available offline where nnviz is tested, so its accuracy was not measured;
+    # nets of this shape typically reach 60-65 % in 10 epochs. Timed on random 32x32x3 data: 62 s of
+    # CPU per 45,000-image epoch plus 13 s to evaluate 15,000 images, i.e. 1-1.5 min per epoch on 2 cores.
+    Preset("cnn-cifar", "CIFAR-10 in colour: Conv 32 3x3 -> ReLU -> MaxPool -> Conv 64 3x3 -> ReLU -> MaxPool "
+           "-> Dense 10, momentum SGD, batch 64, 10 epochs",
+           {"data": {"name": "cifar10", "val_size": 5000},
+            "model": {**_CNN_MODEL, "conv_filters": [32, 64]},
+            "optimizer": {"name": "momentum", "learning_rate": 0.01, "momentum": 0.9},
+            "training": {"batch_size": 64, "epochs": 10}}, "none quoted"),
 ]}
 
 
