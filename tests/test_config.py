@@ -62,3 +62,13 @@ def test_save_is_atomic_and_readable(tmp_path):
     get_preset("cnn").config().save(path)
     assert load_config(path) == get_preset("cnn").config()
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
+
+
+def test_atomic_files_get_normal_permissions(tmp_path):
+    import os
+
+    path = tmp_path / "config.toml"
+    get_preset("nielsen").config().save(path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -12,11 +12,23 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _file_mode() -> int:
+    # mkstemp creates files as 0600; give them the mode a plain open() would (0666 minus the umask),
+    # so run folders on a shared HPC file system stay readable by the group.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_MODE = _file_mode()
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(file)`` on a temporary file beside ``path`` and move it into place."""
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _MODE)
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()

@@ -188,12 +188,15 @@ class Sigmoid(Activation):
     kind = "sigmoid"
 
     def forward(self, x, *, training=False):
-        # 0.5 * (1 + tanh(x/2)) equals 1 / (1 + exp(-x)) but never overflows in float32.
+        # 1 / (1 + exp(-x)) with -x capped: in float32 at 30 (sigmoid(-30) = 9e-14), which keeps exp
+        # from overflowing and keeps every value and product normal; subnormal floats slow the CPU
+        # down 100-fold. (0.5 * (1 + tanh(x / 2)) would cancel to exactly 0 below x = -17.)
         y = _buffer(self, "_y", x.shape, x.dtype)
-        np.multiply(x, 0.5, out=y)
-        np.tanh(y, out=y)
-        y *= 0.5
-        y += 0.5
+        np.negative(x, out=y)
+        np.minimum(y, _EXP_LIMIT[x.dtype.itemsize >= 8], out=y)
+        np.exp(y, out=y)
+        y += 1
+        np.reciprocal(y, out=y)
         self._y = y
         return y
 
@@ -203,6 +206,9 @@ class Sigmoid(Activation):
         grad *= y
         grad *= grad_out
         return grad
+
+
+_EXP_LIMIT = {False: 30.0, True: 700.0}  # cap of the exp argument in float32 / float64
 
 
 class Tanh(Activation):
@@ -283,7 +289,7 @@ ACTIVATIONS: dict[str, type[Activation]] = {
 # Functions on plain arrays, used by the activation explorer and tests.
 ACTIVATION_FUNCTIONS = {
     "step": lambda z: (z >= 0).astype(np.float64),
-    "sigmoid": lambda z: 0.5 * (1 + np.tanh(0.5 * z)),
+    "sigmoid": lambda z: 1 / (1 + np.exp(-np.clip(z, -700, 700))),
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0),
     "linear": lambda z: z,
