@@ -61,7 +61,7 @@ class HandConvolutionCanvas(PaintedFigure):
         self.lesson: PatchLesson | None = None
         self.cell: int | None = None  # the window being computed; None: all done
         self._image_rect = QtCore.QRectF()
-        self.setMinimumSize(700, 380)
+        self.setMinimumSize(600, 320)
 
     def set_lesson(self, image: np.ndarray, lesson: PatchLesson, cell: int | None) -> None:
         self.image, self.lesson, self.cell = image, lesson, cell
@@ -190,7 +190,7 @@ class WholeImageCanvas(PaintedFigure):
         self.weights = lesson_maths.EDGE_FILTER
         self.stride, self.padding = 1, "same"
         self.feature_map = np.zeros((28, 28))
-        self.setMinimumSize(360, 300)
+        self.setMinimumSize(300, 250)
 
     def set_state(self, image: np.ndarray, weights: np.ndarray, stride: int, padding: str) -> None:
         self.image, self.weights, self.stride, self.padding = image, weights, stride, padding
@@ -215,8 +215,9 @@ class WholeImageCanvas(PaintedFigure):
         out_rect = QtCore.QRectF(in_rect.right() + arrow, top, ow * s, oh * s)
         pad_note = " + zero padding (grey)" if self.padding == "same" else ""
         for rect, text in ((in_rect, f"input {h}×{w}{pad_note}"), (out_rect, f"feature map {oh}×{ow}")):
-            draw_text(painter, QtCore.QRectF(rect.left() - 30, top - text_px * 1.6, rect.width() + 60, text_px * 1.5),
-                      text, text_px)
+            left = max(2.0, rect.left() - 30)
+            draw_text(painter, QtCore.QRectF(left, top - text_px * 1.6, min(rect.right() + 30, width - 2) - left,
+                                             text_px * 1.5), text, text_px, fit=True, wrap=False)
         draw_pixels(painter, in_rect, to_qimage(padded, INK_TABLE, 0.0, 1.0))
         _outline(painter, QtCore.QRectF(x0, top, k * s, k * s), HIGHLIGHT, 2.0)
         _outline(painter, QtCore.QRectF(x0 + self.stride * s, top, k * s, k * s), HIGHLIGHT, 1.0)
@@ -229,7 +230,7 @@ class WholeImageCanvas(PaintedFigure):
         y = max(in_rect.bottom(), out_rect.bottom()) + 0.5 * text_px
         draw_text(painter, QtCore.QRectF(6, y, width - 12, 1.6 * text_px), formula, text_px * 1.15, bold=True)
         notes = (f"{lesson_maths.padding_note(h, k, self.stride, self.padding)}.\n"
-                 "nnviz's Conv2D with this filter, bias 0, no ReLU: red > 0 > blue. "
-                 "Orange: the first two windows (one stride apart).")
+                 "Computed by nnviz's Conv2D (bias 0, no ReLU); red > 0 > blue; "
+                 "orange: the first two windows, one stride apart.")
         draw_text(painter, QtCore.QRectF(6, y + 1.7 * text_px, width - 12, height - y - 1.7 * text_px), notes,
                   text_px, fit=True, align=A.AlignHCenter | A.AlignTop)
