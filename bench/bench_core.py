@@ -23,7 +23,13 @@ Fixed work per round (``--quick`` divides it by about 5-10 and does 1 round):
 ``--full`` also runs the whole 30-epoch ``nielsen`` preset with its evaluation after every epoch
 (about 20 s), the way ``nnviz train --preset nielsen`` does, and reports its wall time.
 
-    python bench/bench_core.py [--quick] [--full] [--repeat 3] [--data-dir /work/shared/data]
+Every library gets ``--threads`` threads (default 2, one per core). The figures mean something
+only on an otherwise idle machine: with other work running, two-thread BLAS and OpenMP pools
+slow down many times over (the printed load average tells); ``--threads 1`` is steadier then.
+To time a modified copy of the core, put it first on ``PYTHONPATH`` (the workers import the
+``nnviz`` found there; the first line of output names it).
+
+    python bench/bench_core.py [--quick] [--full] [--repeat 3] [--threads 2] [--data-dir /work/shared/data]
 """
 
 from __future__ import annotations
@@ -120,25 +126,31 @@ class NnvizWorker:
 
 
 class LoopWorker:
+    """network.py-style per-sample loop: float64 parameters; inputs float32 as his loader gives them
+    ("nielsen"), or pure float64 ("nielsen-f64", reported as a footnote)."""
+
     def __init__(self, data_dir: str) -> None:
         _ensure_nnviz_importable()
         sys.path.insert(0, str(BENCH_DIR))
         from network_py_loop import LoopNetwork, load_mnist, to_training_pairs
 
         data = load_mnist(data_dir)
-        self.LoopNetwork = LoopNetwork
-        self.pairs = to_training_pairs(data.x_train, data.y_train, dtype=np.float64)
+        self.pairs = {
+            "nielsen": to_training_pairs(data.x_train, data.y_train, input_dtype=np.float32),
+            "nielsen-f64": to_training_pairs(data.x_train, data.y_train, input_dtype=np.float64),
+        }
         self.rng = np.random.default_rng(0)
-        self.net = LoopNetwork([784, 30, 10], seed=0, dtype=np.float64)
-        self.net.train_epoch(self.pairs[:WARMUP_BATCHES * 10], 10, 3.0, self.rng)
-        self.info = {"dtype": "float64"}
+        self.nets = {name: LoopNetwork([784, 30, 10], seed=0, dtype=np.float64) for name in self.pairs}
+        for name, net in self.nets.items():
+            net.train_epoch(self.pairs[name][:WARMUP_BATCHES * 10], 10, 3.0, self.rng)
+        self.info = {"parameters": "float64", "inputs": "float32 (nielsen), float64 (nielsen-f64)"}
 
     def train(self, name: str, n_batches: int) -> dict:
-        if name != "nielsen":
+        if name not in self.pairs:
             raise ValueError("the per-sample loop runs the nielsen network only")
-        pairs = self.pairs[:n_batches * 10]
+        pairs = self.pairs[name][:n_batches * 10]
         started = time.perf_counter()
-        self.net.train_epoch(pairs, 10, 3.0, self.rng)
+        self.nets[name].train_epoch(pairs, 10, 3.0, self.rng)
         return {"seconds": time.perf_counter() - started, "samples": len(pairs)}
 
 
@@ -177,7 +189,8 @@ class TorchWorker:
 WORKERS = {"nnviz": NnvizWorker, "loop": LoopWorker, "torch": TorchWorker}
 
 
-def worker_main(kind: str, data_dir: str) -> None:
+def worker_main(kind: str, data_dir: str, threads: int) -> None:
+    os.environ["TORCH_NUM_THREADS"] = str(threads)
     out = sys.stdout
     sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
     try:
@@ -202,11 +215,15 @@ def worker_main(kind: str, data_dir: str) -> None:
 class Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self, kind: str, data_dir: str) -> None:
+    def __init__(self, kind: str, data_dir: str, threads: int) -> None:
         self.kind = kind
+        env = dict(os.environ)
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[variable] = str(threads)
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--data-dir", data_dir],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+            [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--data-dir", data_dir,
+             "--threads", str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
         hello = json.loads(self.process.stdout.readline() or '{"ok": false, "error": "worker died"}')
         self.ok = hello["ok"]
         self.info = hello.get("info", {})
@@ -245,22 +262,26 @@ def main() -> None:
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
     parser.add_argument("--data-dir", default=os.environ.get("NNVIZ_DATA_DIR", "/work/shared/data"))
     parser.add_argument("--json", help="also write the raw timings to this file")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="BLAS / OpenMP / torch threads in every worker (default 2, one per core; "
+                             "1 is steadier on a machine busy with other work)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker_main(args.worker, args.data_dir)
+        worker_main(args.worker, args.data_dir, args.threads)
         return
 
     quick = 1 if args.quick else 0
     rounds = args.repeat or (1 if args.quick else 3)
     have_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
-    print(f"# nnviz core speed: {platform.python_version()}, {os.cpu_count()} cores, "
-          f"best of {rounds}{' (quick)' if quick else ''}", flush=True)
+    print(f"# nnviz core speed: Python {platform.python_version()}, {os.cpu_count()} cores, "
+          f"{args.threads} thread(s) per library, best of {rounds}{' (quick)' if quick else ''}", flush=True)
 
+    load_start = os.getloadavg()[0]
     workers: dict[str, Worker] = {}
     for kind in ("nnviz", "loop") + (("torch",) if have_torch else ()):
         started = time.perf_counter()
-        worker = Worker(kind, args.data_dir)
+        worker = Worker(kind, args.data_dir, args.threads)
         if worker.ok:
             workers[kind] = worker
             print(f"  started {kind} worker in {time.perf_counter() - started:.1f} s: {worker.info}", flush=True)
@@ -277,6 +298,7 @@ def main() -> None:
         jobs.append(("nnviz", "nnviz", "train", name, n))
         if name == "nielsen":
             jobs.append(("loop", "loop", "train", name, n))
+            jobs.append(("loop-f64", "loop", "train", "nielsen-f64", n))
             jobs.append(("torch", "torch", "train", "nielsen", n))
             jobs.append(("torch-hand", "torch", "train", "nielsen-hand", n))
         else:
@@ -290,11 +312,12 @@ def main() -> None:
     for r in range(rounds):
         for column, kind, verb, workload, amount in jobs:
             if verb == "train":
-                reply = workers[kind].ask("train", "nielsen-hand" if column == "torch-hand" else workload, amount)
+                reply = workers[kind].ask("train", workload, amount)
             else:
                 reply = workers[kind].ask("infer", amount)
-            times.setdefault((column, workload), []).append(reply["seconds"])
-            samples[(column, workload)] = reply["samples"]
+            key = (column, "nielsen" if workload in ("nielsen-hand", "nielsen-f64") else workload)
+            times.setdefault(key, []).append(reply["seconds"])
+            samples[key] = reply["samples"]
         print(f"  round {r + 1}/{rounds} done", flush=True)
 
     full = workers["nnviz"].ask("full") if args.full else None
@@ -346,8 +369,9 @@ def main() -> None:
 
     print()
     print("Samples per second (higher is better), best of", rounds, "rounds, training only unless noted;")
-    print(f"per-sample loop = network.py style in float64; PyTorch {workers['torch'].info.get('torch') if 'torch' in workers else '-'} "
-          f"CPU, 2 threads; NumPy {np.__version__}.")
+    print(f"per-sample loop = network.py style, float64 (float32 input pixels, as his loader gives them); "
+          f"PyTorch {workers['torch'].info.get('torch') if 'torch' in workers else '-'} CPU; NumPy {np.__version__}; "
+          f"{args.threads} thread(s) each.")
     print()
     print("| workload | fixed work | nnviz core | per-sample loop | PyTorch CPU (autograd) | nnviz / loop "
           "| nnviz / PyTorch | target | met |")
@@ -361,6 +385,14 @@ def main() -> None:
               f"{full['eval_seconds']:.1f} s; test accuracy {full['test_accuracy']:.2%}) | - | - | - | - "
               f"| about 20 s | {verdict} |")
 
+    f64 = rate("loop-f64", "nielsen")
+    if f64 is not None:
+        print()
+        print(f"Per-sample loop with float64 inputs too (pure float64): {fmt_rate(f64)} samples/s; "
+              f"nnviz / that loop = {fmt_ratio(ratio(rate('nnviz', 'nielsen'), f64))}.")
+    print()
+    print(f"Load average (1 min) at start {load_start:.2f}, at end {os.getloadavg()[0]:.2f} "
+          "(other work on this 2-core machine slows every column).")
     print()
     print("Seconds per round (all rounds; the table uses the best):")
     for (column, workload), values in times.items():

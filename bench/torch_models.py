@@ -4,7 +4,7 @@
 Everything matches nnviz's presets: the same layer sizes, losses, optimisers, learning rates and
 batch sizes, float32, the same MNIST arrays (from nnviz's loader, via ``torch.from_numpy``), and
 the same data pipeline (shuffle once per epoch with ``X[perm]``, then contiguous slices).
-``torch.set_num_threads(2)`` (the machine has two cores).
+``torch.set_num_threads(2)`` (the machine has two cores; ``TORCH_NUM_THREADS`` overrides).
 
 Models (``make_trainer(name)``):
 
@@ -23,13 +23,14 @@ and reads back the batch loss and the number of correct predictions (``track=Tru
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 import torch
 from torch import nn
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("TORCH_NUM_THREADS", "2")))  # two cores; bench_core may ask for 1
 
 MODELS = ("nielsen", "nielsen-hand", "two-layer-net", "cnn")
 BATCH_SIZES = {"nielsen": 10, "nielsen-hand": 10, "two-layer-net": 100, "cnn": 64}

@@ -1,8 +1,9 @@
-"""Conv2D and MaxPool2D, vectorised: im2col via sliding_window_view and one matmul.
+"""Conv2D and MaxPool2D, vectorised: im2col and one matmul.
 
-Inside the convolution the data are channels-last ``(N, H, W, C)`` so that im2col rows are
-contiguous; the layer returns an ``(N, C_out, H, W)`` *view* of that buffer, so no transpose is
-copied on the way out. The backward pass loops over the KH x KW kernel offsets only.
+The im2col matrix is built tap-major, one contiguous copy per kernel offset, with a row of ones
+so one matmul adds the bias (and one gives dW and db). The output is computed channels-last and
+returned as an ``(N, C_out, H, W)`` *view*, so no transpose is copied on the way out. Forward and
+backward loop over the KH x KW kernel offsets only, never over samples or pixels.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .initializers import initialize
-from .layers import Layer
+from .layers import Layer, _buffer
 
 PADDINGS = ("same", "valid")
 
@@ -34,15 +34,6 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     out = math.ceil(size / stride)
     total = max((out - 1) * stride + kernel - size, 0)
     return total // 2, total - total // 2
-
-
-def im2col(x_nhwc: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
-    """Columns ``(N*Ho*Wo, C*KH*KW)`` of an already padded channels-last batch."""
-    windows = sliding_window_view(x_nhwc, (kh, kw), axis=(1, 2))  # (N, H', W', C, KH, KW), a view
-    if stride > 1:
-        windows = windows[:, ::stride, ::stride]
-    n, ho, wo = windows.shape[:3]
-    return windows.reshape(n * ho * wo, -1)  # the one copy
 
 
 class Conv2D(Layer):
@@ -89,38 +80,57 @@ class Conv2D(Layer):
 
     def forward(self, x, *, training=False):
         n, c, h, w = x.shape
-        k, s = self.kernel_size, self.stride
-        ph, pw = self._pads(h, w)
-        x_nhwc = x.transpose(0, 2, 3, 1)
-        if ph != (0, 0) or pw != (0, 0):
-            x_nhwc = np.pad(x_nhwc, ((0, 0), ph, pw, (0, 0)))
-        self._padded_shape = x_nhwc.shape
-        self._pads_hw = (ph, pw)
-        cols = im2col(x_nhwc, k, k, s)
-        self._cols = cols
-        w_mat = self.params["W"].reshape(self.filters, -1)
-        out = cols @ w_mat.T
-        out += self.params["b"]
+        k, s, f = self.kernel_size, self.stride, self.filters
+        (pt, pb), (pl, pr) = self._pads(h, w)
         _, ho, wo = self.compute_output_shape((c, h, w))
-        return out.reshape(n, ho, wo, self.filters).transpose(0, 3, 1, 2)
+        if pt or pb or pl or pr:
+            # Zero border written once per shape; only the interior is copied per batch.
+            padded = getattr(self, "_padded", None)
+            shape = (n, c, h + pt + pb, w + pl + pr)
+            if padded is None or padded.shape != shape or padded.dtype != x.dtype:
+                padded = self._padded = np.zeros(shape, dtype=x.dtype)
+            padded[:, :, pt:pt + h, pl:pl + w] = x
+        else:
+            padded = x
+        self._padded_shape = (n, c, h + pt + pb, w + pl + pr)
+        self._pads_hw = ((pt, pb), (pl, pr))
+        # Tap-major im2col, (C*KH*KW + 1, N*Ho*Wo): one contiguous copy per kernel offset (fast,
+        # unlike copying windows whose innermost axes are KH x KW), plus a row of ones so that one
+        # matmul adds the bias and one matmul gives dW and db together.
+        rows = c * k * k
+        cols = getattr(self, "_cols", None)
+        if cols is None or cols.shape != (rows + 1, n * ho * wo) or cols.dtype != x.dtype:
+            cols = self._cols = np.empty((rows + 1, n * ho * wo), dtype=x.dtype)
+            cols[rows] = 1
+        taps = cols[:rows].reshape(c, k, k, n, ho, wo)
+        for i in range(k):
+            for j in range(k):
+                taps[:, i, j] = padded[:, :, i:i + s * (ho - 1) + 1:s, j:j + s * (wo - 1) + 1:s].transpose(1, 0, 2, 3)
+        w_ext = _buffer(self, "_w_ext", (f, rows + 1), x.dtype)
+        w_ext[:, :rows] = self.params["W"].reshape(f, rows)
+        w_ext[:, rows] = self.params["b"]
+        out = _buffer(self, "_out", (n * ho * wo, f), x.dtype)
+        np.matmul(cols.T, w_ext.T, out=out)  # (N*Ho*Wo, C_out): channels-last
+        return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)
 
     def backward(self, grad_out):
         n, c_out, ho, wo = grad_out.shape
         g = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out)  # free when grad_out is a view of NHWC
-        self.grads["W"][...] = (g.T @ self._cols).reshape(self.params["W"].shape)
-        np.add.reduce(g, axis=0, out=self.grads["b"])
+        dwb = self._cols @ g  # (C*KH*KW + 1, C_out); the last row (ones) gives db
+        rows = dwb.shape[0] - 1
+        self.grads["W"][...] = dwb[:rows].T.reshape(self.params["W"].shape)
+        self.grads["b"][...] = dwb[rows]
         if not self.needs_input_grad:
             return grad_out
         k, s = self.kernel_size, self.stride
         c_in = self.params["W"].shape[1]
-        dcols = (g @ self.params["W"].reshape(c_out, -1)).reshape(n, ho, wo, c_in, k, k)
-        dx = np.zeros(self._padded_shape, dtype=grad_out.dtype)
-        for i in range(k):  # loop over kernel offsets only; each add is vectorised over N, H, W, C
+        dcols = (self.params["W"].reshape(c_out, -1).T @ g.T).reshape(c_in, k, k, n, ho, wo)
+        dx = np.zeros(self._padded_shape, dtype=grad_out.dtype)  # (N, C, H', W')
+        for i in range(k):  # loop over kernel offsets only; each add is vectorised over N, C, H, W
             for j in range(k):
-                dx[:, i:i + s * (ho - 1) + 1:s, j:j + s * (wo - 1) + 1:s, :] += dcols[..., i, j]
+                dx[:, :, i:i + s * (ho - 1) + 1:s, j:j + s * (wo - 1) + 1:s] += dcols[:, i, j].transpose(1, 0, 2, 3)
         (pt, pb), (pl, pr) = self._pads_hw
-        dx = dx[:, pt:dx.shape[1] - pb, pl:dx.shape[2] - pr, :]
-        return dx.transpose(0, 3, 1, 2)
+        return dx[:, :, pt:dx.shape[2] - pb, pl:dx.shape[3] - pr]
 
     def spec(self):
         return {"type": self.kind, "filters": self.filters, "kernel_size": self.kernel_size,
@@ -159,23 +169,35 @@ class MaxPool2D(Layer):
 
     def forward(self, x, *, training=False):
         parts = self._slices(x)
-        out = parts[0].copy()
-        for part in parts[1:]:
-            np.maximum(out, part, out=out)
+        # empty_like keeps x's memory order (channels-last when x comes from a conv), so every
+        # operation below walks all its operands in the same order.
+        out = np.empty_like(parts[0])
+        if len(parts) == 1:
+            out[...] = parts[0]
+        else:
+            np.maximum(parts[0], parts[1], out=out)
+            for part in parts[2:]:
+                np.maximum(out, part, out=out)
         self._x, self._out = x, out
         return out
 
     def backward(self, grad_out):
         x, out, p = self._x, self._out, self.size
-        dx = np.zeros_like(x, dtype=grad_out.dtype)  # keeps the conv's channels-last layout
-        taken = np.zeros(out.shape, dtype=bool)
+        g = np.empty_like(out)
+        np.copyto(g, grad_out)  # into out's memory order, once
         ho, wo = out.shape[2], out.shape[3]
-        for i in range(p):
-            for j in range(p):
-                part = x[:, :, i:i + p * ho:p, j:j + p * wo:p]
-                first = (part == out) & ~taken
-                taken |= first
-                dx[:, :, i:i + p * ho:p, j:j + p * wo:p] = grad_out * first
+        covered = x.shape[2] == p * ho and x.shape[3] == p * wo
+        dx = np.empty_like(x, dtype=grad_out.dtype) if covered else np.zeros_like(x, dtype=grad_out.dtype)
+        remaining = np.ones(out.shape, dtype=bool)  # windows whose first maximum is not yet found
+        hit = np.empty_like(out, dtype=bool)
+        last = p * p - 1
+        for index in range(p * p):
+            i, j = divmod(index, p)
+            np.equal(x[:, :, i:i + p * ho:p, j:j + p * wo:p], out, out=hit)
+            hit &= remaining
+            if index < last:
+                remaining ^= hit  # hit is a subset of remaining
+            np.multiply(g, hit, out=dx[:, :, i:i + p * ho:p, j:j + p * wo:p])
         return dx
 
     def spec(self):

@@ -90,6 +90,7 @@ class Trainer:
         self._epoch_seconds = 0.0
         self._loss_limit = math.inf  # set from the first batch's loss
         self.last_eval: dict[str, EvalResult] = {}
+        self._confusions: dict[str, tuple[EvalResult, np.ndarray]] = {}  # per split, for its last evaluation
 
     # --- settings that may change between steps ----------------------------------------------
     @property
@@ -245,7 +246,11 @@ class Trainer:
         result = self.last_eval.get(split)
         if result is None:
             return None
-        return confusion_matrix(self.dataset.split(split)[1], result.predictions, self.dataset.n_classes)
+        cached = self._confusions.get(split)
+        if cached is None or cached[0] is not result:  # computed once per evaluation, not per snapshot
+            matrix = confusion_matrix(self.dataset.split(split)[1], result.predictions, self.dataset.n_classes)
+            self._confusions[split] = cached = (result, matrix)
+        return cached[1].copy()
 
     def predict_labels(self, x: np.ndarray) -> np.ndarray:
         return self.loss.predict_labels(self.network.predict(x))
