@@ -6,8 +6,11 @@ exported PNGs drop straight into slides. Sizes are chosen for the back row of a 
 
 from __future__ import annotations
 
+import math
+import types
+
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 TICK_POINT_SIZE = 11
 LABEL_POINT_SIZE = "12pt"
@@ -18,7 +21,7 @@ UI_POINT_SIZE = 11
 TRAIN_COLOUR = "#0072B2"
 VAL_COLOUR = "#E69F00"
 TEST_COLOUR = "#009E73"
-RAW_LOSS_COLOUR = (0, 114, 178, 70)
+RAW_LOSS_COLOUR = (86, 180, 233, 60)  # light sky blue: the noise band behind the smoothed curve
 TRUE_COLOUR = "#009E73"
 WRONG_COLOUR = "#D55E00"
 NEUTRAL_COLOUR = "#8c8c8c"
@@ -31,11 +34,16 @@ INK_MAP = "CET-L1"  # grey ramp, reversed: inputs drawn as dark ink on white pap
 
 def configure_pyqtgraph() -> None:
     """Global pyqtgraph options; call once after the QApplication exists."""
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+    # Antialiasing is switched on per item (the loss curves, the boundary): on everything it
+    # costs more drawing time than the GIL can spare while the worker trains.
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="k")
 
 
 def colormap(name: str, *, reverse: bool = False) -> pg.ColorMap:
-    cmap = pg.colormap.get(name)
+    """A fresh copy: pyqtgraph hands out one shared object per name, and reverse() changes it in place."""
+    shared = pg.colormap.get(name)  # read from its file once, then cached by pyqtgraph
+    positions, colours = shared.getStops()
+    cmap = pg.ColorMap(positions.copy(), colours.copy())
     if reverse:
         cmap.reverse()
     return cmap
@@ -54,12 +62,12 @@ def tick_font() -> QtGui.QFont:
 
 def style_plot(plot: pg.PlotItem, *, title: str = "", left: str = "", bottom: str = "") -> None:
     """Readable ticks, labels and title on a plot."""
+    relax_width(plot.titleLabel)
     if title:
         plot.setTitle(title, size=TITLE_POINT_SIZE)
     for name, text in (("left", left), ("bottom", bottom)):
         axis = plot.getAxis(name)
-        axis.setTickFont(tick_font())
-        axis.setTextPen("k")
+        style_axis(axis)
         if text:
             axis.setLabel(text, **{"font-size": LABEL_POINT_SIZE})
 
@@ -67,6 +75,85 @@ def style_plot(plot: pg.PlotItem, *, title: str = "", left: str = "", bottom: st
 def style_axis(axis: pg.AxisItem) -> None:
     axis.setTickFont(tick_font())
     axis.setTextPen("k")
+    axis.enableAutoSIPrefix(False)  # "epoch (x0.001)" would puzzle a class
+    # Axes (ticks, labels, grid) change only with their range: keep them as a pixmap instead of
+    # replaying their drawing at every frame.
+    axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def cache_drawing(*items) -> None:
+    """Keep rarely changing items (legends, per-epoch curves, cell labels) as pixmaps: a fast-changing
+    curve beneath them then costs one blit each, not a redraw of their text and symbols."""
+    for item in items:
+        item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def _relaxed_update_min(label: pg.LabelItem) -> None:
+    """pyqtgraph's LabelItem.updateMin, except the text's width is not a minimum width."""
+    bounds = label.itemRect()
+    label.setMinimumWidth(0)
+    label.setMinimumHeight(bounds.height())
+    label._sizeHint = {
+        QtCore.Qt.SizeHint.MinimumSize: (0, bounds.height()),
+        QtCore.Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
+        QtCore.Qt.SizeHint.MaximumSize: (-1, -1),
+        QtCore.Qt.SizeHint.MinimumDescent: (0, 0),
+    }
+    label.updateGeometry()
+
+
+def relax_width(label: pg.LabelItem) -> pg.LabelItem:
+    """A long title must not make its panel wider than its dock (it would be clipped, whole
+    plots with it): let the title shrink instead."""
+    label.updateMin = types.MethodType(_relaxed_update_min, label)
+    label.updateMin()
+    return label
+
+
+def title_label(text: str = "") -> pg.LabelItem:
+    label = relax_width(pg.LabelItem(text, size=TITLE_POINT_SIZE, color="k"))
+    # Only as tall as its text: spare height goes to the pictures, not to the gap under a title.
+    label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
+    return label
+
+
+def set_text(item, text: str) -> None:
+    """``item.setText`` only when the text changes: pyqtgraph re-lays out HTML on every call."""
+    if getattr(item, "_nnviz_text", None) != text:
+        item._nnviz_text = text
+        item.setText(text)
+
+
+def set_title(plot: pg.PlotItem, text: str | None) -> None:
+    if getattr(plot, "_nnviz_title", "") != text:
+        plot._nnviz_title = text
+        plot.setTitle(text if text is None else title_html(text))
+
+
+def set_axis_label(plot: pg.PlotItem, axis: str, text: str) -> None:
+    key = f"_nnviz_label_{axis}"
+    if getattr(plot, key, None) != text:
+        setattr(plot, key, text)
+        plot.setLabel(axis, text, **{"font-size": LABEL_POINT_SIZE})
+
+
+def nice_level(value: float) -> float:
+    """The next of 1, 1.5, 2, 3, 4, 5, 7.5 (x 10^k) above ``value``: colour-bar limits that stay put
+    from frame to frame, so the bar's axis is not redrawn at every frame."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for step in (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0):
+        level = step * 10.0 ** exponent
+        if level >= value * 0.999:
+            return level
+    return 10.0 ** (exponent + 1)
+
+
+def integer_ticks(axis: pg.AxisItem, count: float) -> None:
+    """Whole-number ticks (units, epochs): 1, 2, 5, 10, ... apart, about eight along the axis."""
+    major = next(step for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if count / step <= 8)
+    axis.setTickSpacing(major, major / 5 if major >= 5 else major)
 
 
 def title_html(text: str) -> str:

@@ -1,0 +1,49 @@
+"""`run_app`: start the window (``python main.py`` and ``nnviz gui``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+from PySide6 import QtWidgets
+
+from . import theme
+from .errors import install_exception_hooks
+from .main_window import MainWindow, env_flag
+
+
+def run_app(data_dir: str | None = None, preset: str | None = None, *, argv: list[str] | None = None) -> int:
+    """Open the window and run until it closes; returns the exit code.
+
+    ``NNVIZ_AUTOSTART=1`` starts training as soon as the run is loaded and
+    ``NNVIZ_QUIT_AFTER=<seconds>`` closes the window after that long (screenshots, smoke tests).
+    """
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or sys.argv[:1])
+    app.setApplicationName("nnviz")
+    app.setOrganizationName("nnviz")
+    font = app.font()
+    font.setPointSize(theme.UI_POINT_SIZE)  # readable from the back of a lecture hall
+    app.setFont(font)
+    theme.configure_pyqtgraph()
+    window = MainWindow(data_dir=data_dir, preset=preset, autostart=env_flag("NNVIZ_AUTOSTART"))
+    install_exception_hooks(lambda: window)
+    if window.settings.value("window/geometry") is None:
+        screen = app.primaryScreen().availableGeometry() if app.primaryScreen() else None
+        width, height = (min(1600, screen.width()), min(1000, screen.height())) if screen else (1600, 1000)
+        window.resize(width, height)
+    window.show()
+    quit_after = os.environ.get("NNVIZ_QUIT_AFTER")
+    if quit_after:
+        from PySide6.QtCore import QTimer
+
+        def close() -> None:  # the line lets a test time how fast the process ends after it
+            print(f"nnviz: closing at {time.time():.3f} while {window.state}", file=sys.stderr, flush=True)
+            window.close()
+
+        QTimer.singleShot(int(float(quit_after) * 1000), close)
+    code = app.exec()
+    window.shutdown()
+    return code

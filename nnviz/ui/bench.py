@@ -1,0 +1,101 @@
+"""Speed of the live window: ``python -m nnviz.ui.bench [--preset nielsen] [--seconds 4] [--rounds 3]``.
+
+Prints the samples per second of the same preset trained headless and in the real window
+(offscreen, every panel visible), side by side, and the worst gap a 10 ms timer on the GUI thread
+saw while training ran (a frozen window shows as a long gap). Headless and window segments
+alternate, so a busy machine slows both alike; the medians are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nnviz.ui.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", default="nielsen")
+    parser.add_argument("--seconds", type=float, default=1.5, help="length of each measured segment")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--data-dir", default=os.environ.get("NNVIZ_DATA_DIR"))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    import nnviz.ui  # noqa: F401  (refcount guard before Qt)
+    from PySide6 import QtCore, QtWidgets
+
+    from nnviz.core.presets import preset_config
+    from nnviz.core.trainer import Trainer
+
+    from . import theme
+    from .main_window import MainWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["nnviz-bench"])
+    theme.configure_pyqtgraph()
+    settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(data_dir=args.data_dir, preset=args.preset, settings=settings)
+    window.resize(1600, 1000)
+    window.show()
+
+    def wait(seconds: float) -> None:
+        loop = QtCore.QEventLoop()
+        QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    while window.run_info is None:
+        wait(0.05)
+    headless = Trainer(preset_config(args.preset), data_dir=args.data_dir)
+    batch = headless.batch_size
+    frames: list[tuple[float, int]] = []
+    window.worker.snapshot_ready.connect(lambda s: frames.append((time.perf_counter(), s.iteration)))
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    probe = QtCore.QTimer()
+    probe.timeout.connect(tick)
+    probe.start(10)
+    rows = []
+    for _ in range(args.rounds):
+        started, steps = time.perf_counter(), 0
+        while time.perf_counter() - started < args.seconds:
+            headless.step_batch()
+            steps += 1
+        headless_speed = steps * batch / (time.perf_counter() - started)
+        count = len(frames)
+        window.worker.send("start")
+        while len(frames) <= count:  # the first frame after a resume
+            wait(0.05)
+        t0, i0 = frames[-1]
+        n0 = len(frames)
+        gaps.clear()
+        last[0] = time.perf_counter()
+        wait(args.seconds)
+        t1, i1 = frames[-1]
+        window.worker.send("pause")
+        wait(0.3)
+        window_speed = (i1 - i0) * batch / (t1 - t0)
+        rows.append((headless_speed, window_speed, (len(frames) - n0) / (t1 - t0), max(gaps)))
+    window.close()
+    print(f"{args.preset}: samples per second, headless vs live window (offscreen, default layout)")
+    for h, w, fps, gap in rows:
+        print(f"  headless {h:9,.0f}   window {w:9,.0f}   {w / h:6.1%}   {fps:5.1f} frames/s   "
+              f"worst GUI gap {gap * 1000:4.0f} ms")
+    ratio = statistics.median(w / h for h, w, _, _ in rows)
+    total = sum(w for _, w, _, _ in rows) / sum(h for h, _, _, _ in rows)
+    print(f"  median of rounds: the window keeps {ratio:.1%} of headless throughput (all rounds: {total:.1%}); "
+          f"median {statistics.median(r[2] for r in rows):.1f} frames/s; "
+          f"worst GUI-thread gap {max(r[3] for r in rows) * 1000:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

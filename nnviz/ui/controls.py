@@ -1,0 +1,262 @@
+"""The control panel: preset, data set, architecture with parameter counts, and hyper-parameters.
+
+It only edits settings: learning rate, momentum, batch size and epochs are sent live
+(``live_setting_changed``); anything that needs a new network comes out as a whole new config
+(``config_edited``) and the window decides whether to ask before resetting the run.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from nnviz.core.config import HIDDEN_ACTIVATIONS, RunConfig
+from nnviz.core.datasets import dataset_status, list_datasets
+from nnviz.core.errors import NnvizError
+from nnviz.core.losses import LOSSES
+from nnviz.core.presets import PRESETS
+
+from .trainer_views import RunInfo
+
+TABLE_COLUMNS = ("layer", "output", "weights", "biases", "total")
+
+
+def parse_hidden(text: str) -> list[int]:
+    """"100, 30" -> [100, 30]; empty -> [] (no hidden layer). ValueError on anything else."""
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    sizes = [int(p) for p in parts]
+    if any(s < 1 for s in sizes):
+        raise ValueError("hidden layer sizes must be positive")
+    return sizes
+
+
+class ControlPanel(QtWidgets.QScrollArea):
+    live_setting_changed = QtCore.Signal(str, object)  # "learning_rate" | "momentum" | "batch_size" | "epochs"
+    config_edited = QtCore.Signal(object)  # a RunConfig that needs a new network
+    invalid_setting = QtCore.Signal(str)  # a message for the user
+
+    def __init__(self, data_dir: str | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.config: RunConfig | None = None
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        body = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(body)
+        column.addWidget(self._build_run_box())
+        column.addWidget(self._build_architecture_box(), 1)
+        column.addWidget(self._build_hyper_box())
+        self.setWidget(body)
+        self.setMinimumWidth(400)
+
+    # --- building ----------------------------------------------------------------------------
+    def _build_run_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Demo")
+        form = QtWidgets.QFormLayout(box)
+        self.preset_box = QtWidgets.QComboBox()
+        for preset in PRESETS.values():
+            self.preset_box.addItem(preset.name, preset.name)
+            self.preset_box.setItemData(self.preset_box.count() - 1, preset.description,
+                                        QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.preset_box.addItem("custom", "custom")
+        self.description = QtWidgets.QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: #444;")
+        self.dataset_box = QtWidgets.QComboBox()
+        for name in list_datasets():
+            found = dataset_status(name, self.data_dir) is not None
+            self.dataset_box.addItem(name if found else f"{name} (not found)", name)
+            if not found:
+                self.dataset_box.setItemData(self.dataset_box.count() - 1, QtGui.QColor("#999999"),
+                                             QtCore.Qt.ItemDataRole.ForegroundRole)
+        self.dataset_sizes = QtWidgets.QLabel()
+        self.dataset_sizes.setWordWrap(True)
+        form.addRow("Preset", self.preset_box)
+        form.addRow(self.description)
+        form.addRow("Data set", self.dataset_box)
+        form.addRow(self.dataset_sizes)
+        self.preset_box.activated.connect(self._preset_chosen)
+        self.dataset_box.activated.connect(lambda: self._edited())
+        return box
+
+    def _build_architecture_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Architecture")
+        layout = QtWidgets.QVBoxLayout(box)
+        self.table = QtWidgets.QTableWidget(0, len(TABLE_COLUMNS))
+        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)  # elided, never a scroll bar
+        header.setMinimumSectionSize(30)
+        self.table.setMinimumHeight(150)
+        font = self.table.font()
+        font.setPointSize(max(font.pointSize() - 1, 9))  # reference numbers: one size smaller fits 5 columns
+        self.table.setFont(font)
+        self.totals = QtWidgets.QLabel()
+        self.totals.setWordWrap(True)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.totals)
+        return box
+
+    def _build_hyper_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Hyper-parameters")
+        form = QtWidgets.QFormLayout(box)
+        self.learning_rate = QtWidgets.QDoubleSpinBox()
+        self.learning_rate.setDecimals(4)
+        self.learning_rate.setRange(0.0001, 1000.0)
+        self.learning_rate.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.momentum = QtWidgets.QDoubleSpinBox()
+        self.momentum.setRange(0.0, 0.99)
+        self.momentum.setSingleStep(0.05)
+        self.batch_size = QtWidgets.QSpinBox()
+        self.batch_size.setRange(1, 60000)
+        self.epochs = QtWidgets.QSpinBox()
+        self.epochs.setRange(1, 10000)
+        self.hidden = QtWidgets.QLineEdit()
+        self.hidden.setPlaceholderText("none")
+        self.activation = QtWidgets.QComboBox()
+        self.activation.addItems(HIDDEN_ACTIVATIONS)
+        self.loss = QtWidgets.QComboBox()
+        self.loss.addItems(list(LOSSES))
+        self.seed = QtWidgets.QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.train_size = QtWidgets.QSpinBox()
+        self.train_size.setRange(0, 1_000_000)
+        self.train_size.setSingleStep(1000)
+        self.train_size.setSpecialValueText("all")
+        rows = [
+            ("Learning rate η", self.learning_rate, "Step size of gradient descent; applies from the next batch"),
+            ("Momentum", self.momentum, "Fraction of the last step added to the next (0: plain SGD); live"),
+            ("Batch size", self.batch_size, "Examples per mini-batch (one iteration); applies from the next batch"),
+            ("Epochs", self.epochs, "Full passes over the training set; may be raised while training"),
+            ("Hidden layers", self.hidden, "Units per hidden layer, e.g. 30 or 100, 30 (new network)"),
+            ("Activation", self.activation, "Activation of the hidden layers (new network)"),
+            ("Loss", self.loss, "quadratic: ½‖y − t‖² (Nielsen); cross-entropy with softmax (new network)"),
+            ("Seed", self.seed, "Random seed of the weights and the batch order (new network)"),
+            ("Training examples", self.train_size, "Train on the first N examples only: quick classroom runs"),
+        ]
+        for label, widget, tip in rows:
+            widget.setToolTip(tip)
+            form.addRow(label, widget)
+            if isinstance(widget, QtWidgets.QAbstractSpinBox):
+                widget.setKeyboardTracking(False)  # one change per edit, not one per digit typed
+        self.learning_rate.valueChanged.connect(lambda v: self.live_setting_changed.emit("learning_rate", v))
+        self.momentum.valueChanged.connect(lambda v: self.live_setting_changed.emit("momentum", v))
+        self.batch_size.valueChanged.connect(lambda v: self.live_setting_changed.emit("batch_size", v))
+        self.epochs.valueChanged.connect(lambda v: self.live_setting_changed.emit("epochs", v))
+        self.hidden.editingFinished.connect(self._hidden_edited)
+        for box_widget in (self.activation, self.loss):
+            box_widget.activated.connect(lambda: self._edited())
+        for spin in (self.seed, self.train_size):
+            spin.valueChanged.connect(lambda: self._edited())
+        return box
+
+    # --- showing a config --------------------------------------------------------------------
+    def set_config(self, config: RunConfig) -> None:
+        """Show ``config`` in the widgets without emitting any change."""
+        self.config = config
+        widgets = (self.preset_box, self.dataset_box, self.learning_rate, self.momentum, self.batch_size,
+                   self.epochs, self.hidden, self.activation, self.loss, self.seed, self.train_size)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self._select(self.preset_box, config.preset if config.preset in PRESETS else "custom")
+            preset = PRESETS.get(config.preset)
+            self.description.setText(preset.description if preset else "Your own settings")
+            self._select(self.dataset_box, config.data.name)
+            self.learning_rate.setValue(config.optimizer.learning_rate)
+            self.momentum.setValue(config.optimizer.momentum)
+            self.momentum.setEnabled(config.optimizer.name != "sgd" or config.optimizer.momentum > 0)
+            self.batch_size.setValue(config.training.batch_size)
+            self.epochs.setValue(config.training.epochs)
+            self.hidden.setText(", ".join(map(str, config.model.hidden)))
+            self.activation.setCurrentText(config.model.activation)
+            self.loss.setCurrentText(config.model.loss)
+            self.seed.setValue(config.training.seed)
+            self.train_size.setValue(config.data.train_size or 0)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+
+    @staticmethod
+    def _select(box: QtWidgets.QComboBox, data: str) -> None:
+        index = box.findData(data)
+        if index >= 0:
+            box.setCurrentIndex(index)
+
+    def set_run_info(self, info: RunInfo) -> None:
+        """The architecture table (per-layer and total parameter counts) and the split sizes."""
+        rows = info.layers
+        self.table.setRowCount(len(rows) + 1)
+        for r, row in enumerate(rows):
+            # Short enough for the table: "conv2d 16 x 3x3" (the tooltip has the rest).
+            what = "flatten" if row.name.startswith("flatten") else re.sub(
+                r"(\d)x(?=\d)", r"\1×", row.description.split(",")[0].replace(" -> ", " → ").replace(" x ", " × "))
+            cells = (what, "×".join(map(str, row.output_shape)),
+                     f"{row.weights:,}", f"{row.biases:,}", f"{row.total:,}")
+            for c, text in enumerate(cells):
+                self._set_cell(r, c, text)
+            self.table.item(r, 0).setToolTip(f"{row.name}: {row.description}")
+        weights = sum(r.weights for r in rows)
+        biases = sum(r.biases for r in rows)
+        total = ("total", "", f"{weights:,}", f"{biases:,}", f"{info.n_params:,}")
+        for c, text in enumerate(total):
+            self._set_cell(len(rows), c, text, bold=True)
+        neurons = sum(r.neurons for r in rows)
+        self.totals.setText(f"{neurons:,} neurons · {weights:,} weights + {biases:,} biases = "
+                            f"<b>{info.n_params:,}</b> learnable parameters")
+        sizes = info.split_sizes
+        self.dataset_sizes.setText(f"{sizes['train']:,} training · {sizes['val']:,} validation · "
+                                   f"{sizes['test']:,} test examples")
+
+    def _set_cell(self, row: int, col: int, text: str, *, bold: bool = False) -> None:
+        item = QtWidgets.QTableWidgetItem(text)
+        if col >= 2:
+            item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        if bold:
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+        self.table.setItem(row, col, item)
+
+    # --- edits -------------------------------------------------------------------------------
+    def _preset_chosen(self) -> None:
+        name = self.preset_box.currentData()
+        if name in PRESETS:
+            self.config_edited.emit(PRESETS[name].config())
+        elif self.config is not None:
+            self.config_edited.emit(self.config.with_changes(preset="custom"))
+
+    def _hidden_edited(self) -> None:
+        if self.config is not None and self.hidden.text().strip() != ", ".join(map(str, self.config.model.hidden)):
+            self._edited()
+
+    def _edited(self) -> None:
+        """Settings that need a new network: build the new config (validated) and hand it on."""
+        if self.config is None:
+            return
+        try:
+            changes = {
+                "data.name": self.dataset_box.currentData(),
+                "model.hidden": parse_hidden(self.hidden.text()),
+                "model.activation": self.activation.currentText(),
+                "model.loss": self.loss.currentText(),
+                "training.seed": self.seed.value(),
+                "data.train_size": self.train_size.value() or None,
+                "optimizer.learning_rate": self.learning_rate.value(),
+                "optimizer.momentum": self.momentum.value(),
+                "training.batch_size": self.batch_size.value(),
+                "training.epochs": self.epochs.value(),
+            }
+            config = self.config.with_changes(**changes)
+        except (ValueError, NnvizError) as exc:
+            self.invalid_setting.emit(str(exc))
+            self.set_config(self.config)  # show the settings still in force
+            return
+        if config.to_dict() != self.config.to_dict():
+            renamed = config.model != self.config.model or config.data.name != self.config.data.name
+            self.config_edited.emit(config.with_changes(preset="custom") if renamed else config)

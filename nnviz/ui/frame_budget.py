@@ -1,0 +1,58 @@
+"""`FrameBudget`: how often the worker may send snapshots so that drawing them costs training little.
+
+Drawing holds Python's GIL (PySide6 does not release it inside QPainter calls), so the worker
+steps aside while the GUI draws a snapshot (see worker.py): each frame costs training its wall-clock
+drawing time. The budget adds up that time (``add_frame``) and, twice a second while training runs,
+scales the snapshot rate so that drawing takes about ``budget`` of the time (10 %: training keeps
+about 90 % of its headless speed). Cheap panels (a 2-D demo) get the full rate, a busy window or a
+slow laptop fewer frames.
+"""
+
+from __future__ import annotations
+
+import time
+
+MIN_RATE = 1.0  # never fewer than one frame a second: the class must see it move
+
+
+class FrameBudget:
+    def __init__(self, max_rate: float = 20.0, budget: float = 0.10) -> None:
+        self.max_rate = max_rate
+        self.budget = budget
+        self.rate = max_rate
+        self.last_share = 0.0
+        self._mark: tuple[float, float] | None = None
+        self._busy = 0.0
+
+    def restart(self) -> None:
+        """Start measuring afresh (training started or resumed)."""
+        self._mark = (time.perf_counter(), 0.0)
+        self._busy = 0.0
+
+    def add_frame(self, seconds: float) -> None:
+        """A frame took ``seconds`` from the snapshot's arrival until every panel had drawn it."""
+        self._busy += seconds
+
+    def update(self) -> float | None:
+        """Call from the GUI thread; returns a new rate to send to the worker, or None."""
+        now = time.perf_counter()
+        if self._mark is None:
+            self.restart()
+            return None
+        wall = now - self._mark[0]
+        if wall < 0.2:
+            return None
+        share = self._busy / wall
+        self.restart()
+        self.last_share = share
+        factor = self.budget / share if share > 1e-6 else 2.0
+        wanted = min(max(self.rate * min(max(factor, 0.5), 1.5), MIN_RATE), self.max_rate)
+        if abs(wanted - self.rate) > 0.1 * self.rate:
+            self.rate = wanted
+            return wanted
+        return None
+
+    def set_max_rate(self, rate: float) -> float:
+        self.max_rate = rate
+        self.rate = min(self.rate, rate) if self.rate else rate
+        return self.rate

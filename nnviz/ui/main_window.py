@@ -1,0 +1,324 @@
+"""`MainWindow`: controls on the left, panels in docks, run controls on top, status bar below.
+
+The window never touches the trainer: it sends commands to the worker and draws its snapshots.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from nnviz.core.config import RunConfig
+from nnviz.core.errors import ExportError
+
+from . import settings as stored
+from . import theme
+from .controls import ControlPanel
+from .errors import show_error
+from .examples_dialog import ExamplesDialog
+from .frame_budget import FrameBudget
+from .export import ExportDialog, ExportOptions, export_all, export_panel
+from .panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
+from .probe_controls import ProbeControls
+from .run_actions import RunActions
+from .status import RunStatusBar
+from .trainer_views import RunInfo
+from .window_layout import DivergenceBar, build_docks, build_menus
+from .worker import TrainingWorker
+
+SNAPSHOT_RATE = 20.0
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    frame_finished = QtCore.Signal()  # every visible panel has drawn the latest snapshot
+
+    def __init__(self, *, data_dir: str | None = None, preset: str | None = None,
+                 settings: QtCore.QSettings | None = None, autostart: bool = False) -> None:
+        super().__init__()
+        theme.configure_pyqtgraph()  # run_app does it too; tests and benches build windows directly
+        self.setWindowTitle("nnviz")
+        self.settings = settings if settings is not None else stored.default_settings()
+        self.data_dir = data_dir
+        self.autostart = autostart
+        self.config: RunConfig | None = None  # the run the worker holds
+        self.run_info: RunInfo | None = None
+        self.state = "empty"
+        self.last_snapshot = None
+        self._to_draw: list[Panel] = []
+        self._drawing = False
+        self._frame_started = 0.0
+        self._closed = False
+        rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE)
+        self.worker = TrainingWorker(data_dir, snapshot_rate=rate)
+        self.frame_budget = FrameBudget(rate, budget=stored.read_float(self.settings, "view/draw_budget", 0.10))
+        self.budget_timer = QtCore.QTimer(self)
+        self.budget_timer.setInterval(500)
+        self.budget_timer.timeout.connect(self._check_frame_budget)
+        self.thread = QtCore.QThread(self)
+        self.worker.moveToThread(self.thread)
+        self.panels: dict[str, Panel] = create_panels()
+        self.controls = ControlPanel(data_dir)
+        self.run_actions = RunActions(self)
+        self.addToolBar(self.run_actions.toolbar)
+        self.probe = ProbeControls()
+        probe_bar = QtWidgets.QToolBar("Input")
+        probe_bar.setObjectName("toolbar-input")
+        probe_bar.addWidget(self.probe)
+        self.addToolBar(probe_bar)
+        self.divergence_bar = DivergenceBar(self)
+        self.status = RunStatusBar()
+        self.setStatusBar(self.status)
+        self.docks = build_docks(self, self.controls, self.panels)
+        build_menus(self, rate)
+        self.examples_dialog = ExamplesDialog(self)
+        self._connect()
+        self._restore_layout()
+        self.run_actions.show_state("empty")
+        self.thread.started.connect(self.worker.run_loop)
+        self.thread.start()
+        self.load_config(stored.initial_config(self.settings, data_dir, preset))
+
+    # --- wiring ------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        w = self.worker
+        # Worker signals go to slots of GUI-thread objects, queued explicitly: PySide6 may otherwise
+        # call a Python method (and always a lambda) directly in the emitting worker thread.
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        w.snapshot_ready.connect(self.on_snapshot, queued)
+        w.run_loaded.connect(self.on_run_loaded, queued)
+        w.state_changed.connect(self.on_state_changed, queued)
+        w.error_raised.connect(self.on_worker_error, queued)
+        w.load_failed.connect(self.on_load_failed, queued)
+        w.examples_ready.connect(self.examples_dialog.show_examples, queued)
+        a = self.run_actions
+        a.start_pause.triggered.connect(self.toggle_run)
+        a.step_batch.triggered.connect(lambda: w.send("step_batch"))
+        a.step_epoch.triggered.connect(lambda: w.send("step_epoch"))
+        a.stop.triggered.connect(lambda: w.send("stop"))
+        a.reset.triggered.connect(self.reset_run)
+        a.export_all.triggered.connect(self.export_all_panels)
+        a.speed.currentIndexChanged.connect(lambda: w.send("set_speed", a.speed.currentData()))
+        self.controls.live_setting_changed.connect(self.on_live_setting)
+        self.controls.config_edited.connect(self.on_config_edited)
+        self.controls.invalid_setting.connect(lambda text: show_error(self, "Invalid setting", text))
+        for panel in self.panels.values():
+            panel.export_requested.connect(self.export_panel)
+        self.probe.probe_requested.connect(lambda mode, index, split: w.send("set_probe", mode, index, split))
+        confusion: ConfusionMatrixPanel = self.panels["confusion"]
+        confusion.split_changed.connect(lambda split: w.send("set_confusion_split", split))
+        confusion.cell_clicked.connect(lambda split, t, p: w.send("examples", split, t, p))
+        confusion.evaluate_requested.connect(lambda: w.send("evaluate"))
+        self.examples_dialog.example_chosen.connect(lambda split, i: w.send("set_probe", "index", i, split))
+        self.divergence_bar.retry.connect(self.retry_smaller_learning_rate)
+        for name, dock in self.docks.items():
+            if name in self.panels:
+                dock.visibilityChanged.connect(lambda visible, n=name: self._panel_shown(n, visible))
+
+    # --- worker → window ---------------------------------------------------------------------
+    @QtCore.Slot(object)
+    def on_snapshot(self, snapshot) -> None:
+        curves: CurvesPanel = self.panels["curves"]
+        if not curves.loss_offset_ok(snapshot):
+            self.worker.send("resend")  # a tail that does not fit: ask for the whole curve
+        self.last_snapshot = snapshot
+        self.status.show_snapshot(snapshot)
+        self.probe.show_probe(snapshot)
+        self.divergence_bar.show_snapshot(snapshot)
+        curves.show_snapshot(snapshot)  # always, even hidden: it must take every tail of the loss curve
+        # Each panel draws and paints in its own event-loop turn, so the window never stops
+        # answering for a whole frame (Qt would otherwise paint every dirty panel in one go).
+        # Hidden panels (a closed dock, a back tab) are skipped; they catch up when shown.
+        # (a dock behind a tab is "visible" to Qt, but shows nothing: its visible region is empty)
+        self._to_draw = [p for p in self.panels.values() if not p.visibleRegion().isEmpty()]
+        if not self._drawing:
+            self._drawing = True
+            self._frame_started = time.perf_counter()
+            QtCore.QTimer.singleShot(0, self._draw_next_panel)
+
+    def _draw_next_panel(self) -> None:
+        if self._to_draw and self.last_snapshot is not None:
+            panel = self._to_draw.pop(0)
+            if not isinstance(panel, CurvesPanel):  # the curves took this snapshot already
+                panel.show_snapshot(self.last_snapshot)
+            panel.graphics.viewport().repaint()
+            QtCore.QTimer.singleShot(0, self._draw_next_panel)
+            return
+        self._drawing = False
+        self.frame_budget.add_frame(time.perf_counter() - self._frame_started)
+        self.worker.frame_drawn()  # the worker may send the next periodic snapshot
+        self.frame_finished.emit()
+
+    def _panel_shown(self, name: str, visible: bool) -> None:
+        if visible and self.last_snapshot is not None and name != "curves":
+            self.panels[name].show_snapshot(self.last_snapshot)
+
+    @QtCore.Slot(object)
+    def on_run_loaded(self, info: RunInfo) -> None:
+        self.run_info, self.config = info, info.config
+        self.controls.set_config(info.config)
+        self.controls.set_run_info(info)
+        self.status.total_epochs = info.config.training.epochs
+        for panel in self.panels.values():
+            panel.clear()
+        self.docks["decision-boundary" if info.dataset_kind == "points" else "filters"].raise_()
+        convolutional = any(row.name.startswith("conv2d") for row in info.layers)
+        self.docks["feature-maps" if convolutional else "activations"].raise_()
+        self.setWindowTitle(f"nnviz · {info.config.preset} on {info.dataset_name}")
+        stored.save_config(self.settings, info.config)
+        if self.autostart:
+            self.autostart = False
+            self.worker.send("start")
+
+    @QtCore.Slot(str)
+    def on_state_changed(self, state: str) -> None:
+        if state == "running" and self.state != "running":
+            self.frame_budget.restart()
+            self.budget_timer.start()
+        elif state != "running":
+            self.budget_timer.stop()
+        self.state = state
+        self.run_actions.show_state(state)
+        self.status.show_state(state)
+
+    @QtCore.Slot(str, str)
+    def on_worker_error(self, title: str, message: str) -> None:
+        show_error(self, title, message)
+
+    @QtCore.Slot(str)
+    def on_load_failed(self, message: str) -> None:
+        if self.config is not None:
+            self.controls.set_config(self.config)  # back to the settings still in force
+        show_error(self, "Cannot start this run", message)
+
+    # --- window → worker ---------------------------------------------------------------------
+    def load_config(self, config: RunConfig) -> None:
+        self.worker.send("load", config)
+
+    def toggle_run(self) -> None:
+        self.worker.send("pause" if self.state == "running" else "start")
+
+    def reset_run(self) -> None:
+        if self.config is not None:
+            self.load_config(self.config)
+
+    def on_live_setting(self, name: str, value) -> None:
+        """Learning rate, momentum and batch size act from the next batch; epochs extend the run."""
+        if self.config is None:
+            return
+        dotted = {"learning_rate": "optimizer.learning_rate", "momentum": "optimizer.momentum",
+                  "batch_size": "training.batch_size", "epochs": "training.epochs"}[name]
+        self.worker.send(f"set_{name}", value)
+        changes = {dotted: value} if name != "epochs" else {dotted: value, "training.iterations": None}
+        self.config = self.config.with_changes(**changes)
+        self.controls.config = self.config
+        if name == "epochs":
+            self.status.total_epochs = int(value)
+        stored.save_config(self.settings, self.config)
+
+    def on_config_edited(self, config: RunConfig) -> None:
+        """A change that needs a new network: ask first if the current run has progressed."""
+        progressed = self.last_snapshot is not None and self.last_snapshot.iteration > 0
+        if progressed:
+            answer = QtWidgets.QMessageBox.question(
+                self, "Start a new run?", "This change needs a new network, so the current run (its curves "
+                "and weights) is reset. Go ahead?")
+            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                self.controls.set_config(self.config)
+                return
+        self.load_config(config)
+
+    def retry_smaller_learning_rate(self, learning_rate: float) -> None:
+        if self.config is not None:
+            self.load_config(self.config.with_changes(**{"optimizer.learning_rate": learning_rate}))
+
+    # --- export ------------------------------------------------------------------------------
+    def export_panel(self, panel: Panel, fmt: str) -> None:
+        folder = Path(self.settings.value("export/folder", str(Path.home())))
+        width = int(stored.read_float(self.settings, "export/width", 1920))
+        white = stored.read_bool(self.settings, "export/white", True)
+        options = ExportDialog.ask(panel.title, folder / f"{panel.name}.{fmt}", width, white, svg=fmt == "svg",
+                                   parent=self)
+        if options is not None:
+            self.write_panel(panel, options)
+
+    def write_panel(self, panel: Panel, options: ExportOptions) -> Path | None:
+        """Export one panel; a failure becomes a message box and the window goes on."""
+        try:
+            path = export_panel(panel, options)
+        except ExportError as exc:
+            show_error(self, "Export failed", str(exc))
+            return None
+        self.settings.setValue("export/folder", str(path.parent))
+        self.settings.setValue("export/width", options.width)
+        self.settings.setValue("export/white", options.white_background)
+        self.statusBar().showMessage(f"Wrote {path}", 5000)
+        return path
+
+    def export_all_panels(self, folder: str | None = None) -> list[Path]:
+        if folder is None:
+            start = self.settings.value("export/folder", str(Path.home()))
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every panel into", start)
+            if not folder:
+                return []
+        width = int(stored.read_float(self.settings, "export/width", 1920))
+        white = stored.read_bool(self.settings, "export/white", True)
+        kind = self.run_info.dataset_kind if self.run_info else "image"
+        try:
+            written = export_all(self.panels, folder, width=width, white_background=white, dataset_kind=kind)
+        except ExportError as exc:
+            show_error(self, "Export failed", str(exc))
+            return []
+        self.settings.setValue("export/folder", str(folder))
+        self.statusBar().showMessage(f"Wrote {len(written)} PNGs to {folder}", 5000)
+        return written
+
+    # --- layout and closing ------------------------------------------------------------------
+    def set_snapshot_rate(self, per_second: float) -> None:
+        """The most redraws per second (View menu); the frame budget may choose fewer."""
+        self.worker.send("set_snapshot_rate", self.frame_budget.set_max_rate(per_second))
+        self.settings.setValue("view/snapshot_rate", per_second)
+
+    def set_draw_budget(self, share: float) -> None:
+        """How much drawing may slow training (0.1: keep about 90 % of the headless speed)."""
+        self.frame_budget.budget = share
+        self.settings.setValue("view/draw_budget", share)
+
+    def _check_frame_budget(self) -> None:
+        rate = self.frame_budget.update()
+        if rate is not None:
+            self.worker.send("set_snapshot_rate", rate)
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        speed = self.settings.value("run/speed_index", 0)
+        self.run_actions.speed.setCurrentIndex(int(speed) if str(speed).isdigit() else 0)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("run/speed_index", self.run_actions.speed.currentIndex())
+        self.settings.sync()
+        self.shutdown()
+        self.examples_dialog.close()
+        super().closeEvent(event)
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Stop the worker between two batches and end its thread; True if it ended in time."""
+        if self._closed:
+            return True
+        self._closed = True
+        self.worker.send("quit")
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")

@@ -1,0 +1,276 @@
+"""Curves: loss per iteration (raw and smoothed) and per-epoch loss and accuracy, epoch on the x axis."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from nnviz.core.snapshot import TrainingSnapshot
+
+from .. import theme
+from .base import Panel
+
+BLOCK = 256  # EMA block length (see smooth_continue)
+SPLITS = (("train", theme.TRAIN_COLOUR, "o"), ("val", theme.VAL_COLOUR, "s"), ("test", theme.TEST_COLOUR, "t"))
+SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
+
+
+def smooth_continue(values: np.ndarray, weight: float, state: tuple[float, int]) -> tuple[np.ndarray, tuple]:
+    """TensorBoard's debiased exponential moving average, continued from ``state`` = (accumulator,
+    count). Vectorised in blocks: within a block y_j = w^(j+1) y_-1 + (1 - w) sum_i w^(j-i) x_i."""
+    last, count = state
+    out = np.empty(values.shape[0], dtype=np.float64)
+    if weight <= 0:
+        return values.astype(np.float64), (float(values[-1]) if values.size else last, count + values.size)
+    j = np.arange(BLOCK)
+    powers = _block_powers(weight)
+    for start in range(0, values.shape[0], BLOCK):
+        x = np.nan_to_num(values[start:start + BLOCK].astype(np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
+        n = x.shape[0]
+        accumulated = weight ** (j[:n] + 1) * last + (1 - weight) * (powers[:n, :n] @ x)
+        out[start:start + n] = accumulated / (1 - weight ** (count + j[:n] + 1))
+        last, count = float(accumulated[-1]), count + n
+    return out, (last, count)
+
+
+@lru_cache(maxsize=4)
+def _block_powers(weight: float) -> np.ndarray:
+    """Lower-triangular w^(j-i): one block of the moving average as a matrix product."""
+    j = np.arange(BLOCK)
+    return np.tril(weight ** np.maximum(j[:, None] - j[None, :], 0))
+
+
+def epoch_ticks(axis: pg.AxisItem, epochs: float) -> None:
+    """Whole epochs on the axis once there are two or more (no "epoch 2.5" for per-epoch values)."""
+    if epochs < 2:
+        axis.setTickSpacing()  # automatic: fractions of the first epoch
+        return
+    theme.integer_ticks(axis, epochs)
+
+
+class CurvesPanel(Panel):
+    name = "curves"
+    title = "Curves"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controls.addWidget(QtWidgets.QLabel("Smoothing"))
+        self.smoothing = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.smoothing.setRange(0, 99)
+        self.smoothing.setValue(90)
+        self.smoothing.setFixedWidth(140)
+        self.smoothing.setToolTip("Exponential moving average of the iteration loss, as in TensorBoard")
+        self.smoothing_label = QtWidgets.QLabel("0.90")
+        self.controls.addWidget(self.smoothing)
+        self.controls.addWidget(self.smoothing_label)
+        self.log_loss = QtWidgets.QCheckBox("log loss axis")
+        self.controls.addWidget(self.log_loss)
+        self.add_export_button()
+
+        self.loss_plot = self.graphics.addPlot(row=0, col=0)
+        self.accuracy_plot = self.graphics.addPlot(row=0, col=1)
+        theme.style_plot(self.loss_plot, title="Loss", left="loss", bottom="epoch")
+        theme.style_plot(self.accuracy_plot, title="Accuracy", left="accuracy (%)", bottom="epoch")
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setMenuEnabled(False)
+            # Ranges are set here, in whole epochs, not by auto-range: the axes (and their cached
+            # pictures) then change a few times per run instead of at every frame.
+            plot.disableAutoRange()
+            plot.hideButtons()
+        # One legend for both plots, in a row below them: inside a plot it would hide the curves.
+        self.legend = pg.LegendItem(colCount=3, labelTextSize="13pt", frame=False)
+        self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
+        # The raw curve is thin and pale: without antialiasing it looks the same and draws much faster.
+        self.raw = self.loss_plot.plot(pen=pg.mkPen(theme.RAW_LOSS_COLOUR, width=1), skipFiniteCheck=True,
+                                       antialias=False)
+        # Subsampled, not "peak": with batches of 10 the per-pixel extremes paint a solid block; a
+        # sample of the batch losses shows how much single batches scatter, and the trend shows through.
+        self.raw.setDownsampling(auto=True, method="subsample")
+        self.smoothed = self.loss_plot.plot(pen=pg.mkPen(theme.TRAIN_COLOUR, width=2.5), skipFiniteCheck=True,
+                                            antialias=False)
+        self.smoothed.setDownsampling(auto=True, method="subsample")  # smooth already: 1 point per pixel
+        for item in (self.raw, self.smoothed):
+            item.setClipToView(True)
+        self.epoch_loss: dict[str, pg.PlotDataItem] = {}
+        self.epoch_accuracy: dict[str, pg.PlotDataItem] = {}
+        for split, colour, symbol in SPLITS:
+            style = dict(pen=pg.mkPen(colour, width=2.5, style=QtCore.Qt.PenStyle.DashLine if split == "train"
+                                      else QtCore.Qt.PenStyle.SolidLine),
+                         symbol=symbol, symbolSize=9, symbolBrush=colour, symbolPen=None, antialias=True)
+            self.epoch_loss[split] = self.loss_plot.plot(**style)
+            self.epoch_accuracy[split] = self.accuracy_plot.plot(**style)
+            for item in (self.epoch_loss[split], self.epoch_accuracy[split]):
+                theme.cache_drawing(item.curve, item.scatter)
+        self._epochs_drawn = -1
+        self._loss_range: tuple = ()
+        self._accuracy_range: tuple = ()
+        self._legend_key: tuple = ()
+        self._loss = np.zeros(4096, dtype=np.float32)
+        self._x = np.zeros(4096, dtype=np.float64)
+        self._smooth = np.zeros(4096, dtype=np.float64)
+        self._n = 0
+        self._ema_state = (0.0, 0)
+        self.smoothing.valueChanged.connect(self._smoothing_changed)
+        self.log_loss.toggled.connect(self._log_toggled)
+        self.clear()
+
+    # --- data --------------------------------------------------------------------------------
+    @property
+    def n_points(self) -> int:
+        """Iteration losses held (what a test compares with the iteration count)."""
+        return self._n
+
+    def loss_offset_ok(self, snapshot: TrainingSnapshot) -> bool:
+        """False when a tail does not continue what is held (the caller asks for the whole curve)."""
+        offset = snapshot.extras.get("loss_offset", 0)
+        return offset == 0 or offset == self._n
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        offset = snapshot.extras.get("loss_offset", 0)
+        if offset == 0:  # a new run, or the whole curve again
+            self.clear()
+        if offset in (0, self._n):
+            self._append(snapshot)
+        self._draw_iterations()
+        self._draw_epochs(snapshot)
+
+    def _append(self, snapshot: TrainingSnapshot) -> None:
+        tail = np.asarray(snapshot.train_loss, dtype=np.float32)
+        m = tail.shape[0]
+        if m == 0:
+            return
+        needed = self._n + m
+        if needed > self._loss.shape[0]:
+            size = max(needed, 2 * self._loss.shape[0])
+            for attr in ("_loss", "_x", "_smooth"):
+                old = getattr(self, attr)
+                grown = np.zeros(size, dtype=old.dtype)
+                grown[: self._n] = old[: self._n]
+                setattr(self, attr, grown)
+        per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
+        if self._n == 0:
+            x = np.arange(1, m + 1) / max(snapshot.iterations_per_epoch, 1.0)
+        else:  # anchored at the newest point, so a batch-size change bends nothing already drawn
+            end = snapshot.epoch + snapshot.batch_in_epoch / per_epoch
+            x = end - np.arange(m - 1, -1, -1) / per_epoch
+        self._loss[self._n:needed] = tail
+        self._x[self._n:needed] = x
+        smoothed, self._ema_state = smooth_continue(tail, self._weight(), self._ema_state)
+        self._smooth[self._n:needed] = smoothed
+        self._n = needed
+
+    def _weight(self) -> float:
+        return self.smoothing.value() / 100.0
+
+    def _smoothing_changed(self, value: int) -> None:
+        self.smoothing_label.setText(f"{value / 100:.2f}")
+        smoothed, self._ema_state = smooth_continue(self._loss[: self._n], self._weight(), (0.0, 0))
+        self._smooth[: self._n] = smoothed
+        self._draw_iterations()
+
+    # --- drawing -----------------------------------------------------------------------------
+    def _draw_iterations(self) -> None:
+        n = self._n
+        self.raw.setData(self._x[:n], self._loss[:n])
+        self.smoothed.setData(self._x[:n], self._smooth[:n])
+        last_x = float(self._x[n - 1]) if n else 0.0
+        # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
+        wanted = (float(max(1, math.ceil(last_x - 1e-9))), theme.nice_level(self._robust_top()))
+        if wanted != self._loss_range:
+            self._loss_range = wanted
+            self._apply_loss_range()
+
+    def _robust_top(self) -> float:
+        """Where the y axis ends: the 99th percentile of the smoothed loss, with room above. The first
+        batches of a run lose far more than the rest, and single batches of 10 scatter widely: scaling
+        to either would flatten the trend a class wants to see (the noise band is clipped instead)."""
+        n = self._n
+        if n == 0:
+            return 1.0
+        step = max(1, n // 20000)  # a strided sample keeps this under a millisecond
+        smooth = self._smooth[:n:step]
+        smooth = smooth[np.isfinite(smooth)]
+        if smooth.size < 20:  # a handful of batches: show them all
+            raw = self._loss[:n][np.isfinite(self._loss[:n])]
+            return float(raw.max()) if raw.size else 1.0
+        return 1.3 * float(np.percentile(smooth, 99))
+
+    def _apply_loss_range(self) -> None:
+        if not self._loss_range:
+            return
+        x_max, y_max = self._loss_range
+        self.loss_plot.setXRange(0, x_max, padding=0.02)
+        epoch_ticks(self.loss_plot.getAxis("bottom"), x_max)
+        if self.log_loss.isChecked():
+            self.loss_plot.enableAutoRange(axis="y")
+        else:
+            self.loss_plot.setYRange(0, y_max, padding=0)
+
+    def _log_toggled(self, on: bool) -> None:
+        self.loss_plot.setLogMode(False, on)
+        if not on:
+            self.loss_plot.disableAutoRange(axis="y")
+        self._apply_loss_range()
+
+    def _draw_epochs(self, snapshot: TrainingSnapshot) -> None:
+        curves = snapshot.epochs
+        if curves.epoch.size == self._epochs_drawn:
+            return  # per-epoch figures change once an epoch: skip re-creating their symbols
+        self._epochs_drawn = curves.epoch.size
+        present = []
+        for split, _, _ in SPLITS:
+            loss = getattr(curves, f"{split}_loss")
+            accuracy = getattr(curves, f"{split}_accuracy")
+            has_data = loss.size > 0 and bool(np.isfinite(loss).any())
+            if has_data:
+                present.append(split)
+                self.epoch_loss[split].setData(curves.epoch, loss)
+                self.epoch_accuracy[split].setData(curves.epoch, 100.0 * accuracy)
+            else:
+                self.epoch_loss[split].setData([], [])
+                self.epoch_accuracy[split].setData([], [])
+        self._update_legends(tuple(present))
+        epochs = max(int(curves.epoch[-1]) if curves.epoch.size else 1, 1)
+        accuracy = np.concatenate([100 * getattr(curves, f"{split}_accuracy") for split in present]) \
+            if present else np.zeros(0)
+        accuracy = accuracy[np.isfinite(accuracy)]
+        low = max(0.0, math.floor(float(accuracy.min()) / 10) * 10) if accuracy.size else 0.0
+        wanted = (epochs, low)
+        if wanted != self._accuracy_range:
+            self._accuracy_range = wanted
+            self.accuracy_plot.setXRange(0.5 if epochs > 1 else 0.0, epochs + 0.5 if epochs > 1 else 1.5, padding=0)
+            self.accuracy_plot.setYRange(low, 100, padding=0.03)
+            epoch_ticks(self.accuracy_plot.getAxis("bottom"), max(epochs, 2))
+        if not present:
+            self.show_note(self.accuracy_plot, "measured at the end\nof each epoch")
+        else:
+            self.hide_note()
+
+    def _update_legends(self, present: tuple[str, ...]) -> None:
+        """Legends list only the curves that exist (two-layer-net has no validation split)."""
+        if present == self._legend_key:
+            return
+        self._legend_key = present
+        self.legend.clear()
+        self.legend.addItem(self.raw, "loss per batch")
+        self.legend.addItem(self.smoothed, "smoothed")
+        for split in present:
+            self.legend.addItem(self.epoch_loss[split], f"{SPLIT_NAMES[split]} (epoch)")
+
+    def clear(self) -> None:
+        self._n = 0
+        self._ema_state = (0.0, 0)
+        self._epochs_drawn = -1
+        self._loss_range = ()
+        self._accuracy_range = ()
+        self.raw.setData([], [])
+        self.smoothed.setData([], [])
+        for item in (*self.epoch_loss.values(), *self.epoch_accuracy.values()):
+            item.setData([], [])
+        self._legend_key = None
+        self._update_legends(())

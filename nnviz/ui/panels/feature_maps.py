@@ -1,0 +1,104 @@
+"""Input and feature maps: a chosen input, the first-layer filters and the map each one makes of it
+(the slides' "first convolution layer filter and activation" figure)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from nnviz.core.snapshot import TrainingSnapshot
+
+from .. import theme
+from .base import Panel, locked_view
+from .mosaic import MosaicView, best_columns
+
+
+def probe_caption(snapshot: TrainingSnapshot) -> str:
+    names = snapshot.class_names
+    true = names[snapshot.probe_label] if 0 <= snapshot.probe_label < len(names) else "?"
+    predicted = names[snapshot.probe_prediction] if 0 <= snapshot.probe_prediction < len(names) else "?"
+    mark = "✓" if snapshot.probe_label == snapshot.probe_prediction else "✗"
+    return f"true {true} · predicted {predicted} {mark}"
+
+
+def probe_name(snapshot: TrainingSnapshot) -> str:
+    split = {"val": "validation"}.get(snapshot.probe_split, snapshot.probe_split)
+    return f"{split} #{snapshot.probe_index}"
+
+
+class FeatureMapsPanel(Panel):
+    name = "feature-maps"
+    title = "Input & feature maps"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controls.addWidget(QtWidgets.QLabel("The input chosen in the Input tool bar"))
+        self.add_export_button()
+        layout = self.graphics.ci
+        self.input_title = theme.title_label("")
+        layout.addItem(self.input_title, row=0, col=0)
+        self.input_view = locked_view()
+        self.input_image = pg.ImageItem()
+        self.input_image.setColorMap(theme.colormap(theme.INK_MAP, reverse=True))
+        self.input_view.addItem(self.input_image)
+        layout.addItem(self.input_view, row=1, col=0)
+        # Input above the filters on the left, the maps (the big picture) on the right.
+        self.filters = MosaicView(layout, 2, 0)
+        self.maps = MosaicView(layout, 0, 1, colour_bar=True, rowspan=3)
+        grid = layout.layout
+        grid.setColumnStretchFactor(0, 2)
+        grid.setColumnStretchFactor(1, 4)
+        grid.setRowStretchFactor(1, 1)
+        grid.setRowStretchFactor(3, 1)
+        self._input_shape: tuple = ()
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        x = snapshot.probe_input
+        if x is None or x.ndim < 2:  # 2-D points have no image to map
+            self.clear()
+            theme.set_text(self.input_title, f"{probe_name(snapshot)}: {probe_caption(snapshot)}" if x is not None
+                           else "")
+            point = ", ".join(f"{v:.2f}" for v in x) if x is not None else ""
+            self.show_note(self.input_view, f"2-D input ({point}):\nsee the Input plane and Activations panels")
+            return
+        self.hide_note()
+        self._set_visible(True)
+        theme.set_text(self.input_title, f"{probe_name(snapshot)}: {probe_caption(snapshot)}")
+        if x.shape != self._input_shape:
+            self._input_shape = x.shape
+            self.input_view.setRange(QtCore.QRectF(0, 0, x.shape[1], x.shape[0]), padding=0.02)
+        self.input_image.setImage(np.asarray(x, dtype=np.float32), levels=(0.0, 1.0), autoLevels=False)
+        images = snapshot.filter_images
+        extras = snapshot.extras
+        if snapshot.first_layer_kind == "conv2d" and "first_layer_output" in extras:
+            layer, maps = extras["first_layer_output"]
+            title_filters, title_maps = "filters", f"feature maps ({layer})"
+            mode = "sequential" if layer.startswith(("relu", "sigmoid")) else "diverging"
+        elif "weighted_inputs" in extras:  # dense: the weights are in the Filters panel already
+            maps = extras["weighted_inputs"]
+            self.filters.set_visible(False)
+            self.maps.set_visible(True)
+            theme.set_text(self.maps.title, "weights × input, per hidden unit")
+            self.maps.set_images(np.asarray(maps, dtype=np.float32), mode="diverging")
+            return
+        else:
+            self.filters.set_visible(False)
+            self.maps.set_visible(False)
+            return
+        columns = best_columns(images.shape[0], images.shape[2] / images.shape[1], self.maps.area_aspect())
+        theme.set_text(self.filters.title, title_filters)
+        theme.set_text(self.maps.title, title_maps)
+        self.filters.set_images(np.asarray(images, dtype=np.float32), mode="diverging", columns=columns)
+        self.maps.set_images(np.asarray(maps, dtype=np.float32), mode=mode, columns=columns)
+
+    def _set_visible(self, visible: bool) -> None:
+        self.filters.set_visible(visible)
+        self.maps.set_visible(visible)
+
+    def clear(self) -> None:
+        self.input_image.clear()
+        self.filters.clear()
+        self.maps.clear()
+        self._set_visible(False)
+        self._input_shape = ()

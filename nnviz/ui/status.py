@@ -1,0 +1,68 @@
+"""The status bar in the lectures' vocabulary: epoch, batch within the epoch, samples per second,
+state, an epoch progress bar and the latest validation (or test) accuracy."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtWidgets
+
+from nnviz.core.snapshot import TrainingSnapshot
+
+STATE_WORDS = {"empty": "no run", "loading": "loading…", "ready": "ready", "running": "running",
+               "paused": "paused", "diverged": "diverged", "finished": "finished", "stopped": "stopped"}
+
+
+def status_text(snapshot: TrainingSnapshot, state: str, total_epochs: int) -> str:
+    """E.g. "Epoch 3 / 30 · batch 312 / 5,000 · 61,000 samples/s · running"."""
+    epoch = snapshot.epoch if state == "finished" or snapshot.batch_in_epoch == 0 and snapshot.epoch else \
+        snapshot.epoch + 1
+    epoch = max(epoch, 1)
+    batch = snapshot.batches_in_epoch if state == "finished" or (snapshot.batch_in_epoch == 0 and snapshot.epoch) \
+        else snapshot.batch_in_epoch
+    speed = snapshot.extras.get("wall_samples_per_second") or snapshot.samples_per_second
+    parts = [f"Epoch {epoch} / {total_epochs}", f"batch {batch:,} / {snapshot.batches_in_epoch:,}",
+             f"iteration {snapshot.iteration:,}"]
+    if state == "running" and speed > 0:
+        parts.append(f"{speed:,.0f} samples/s")
+    parts.append(STATE_WORDS.get(state, state))
+    return " · ".join(parts)
+
+
+def accuracy_text(snapshot: TrainingSnapshot) -> str:
+    curves = snapshot.epochs
+    for split, label in (("val", "validation"), ("test", "test"), ("train", "train")):
+        values = getattr(curves, f"{split}_accuracy")
+        if values.size and math.isfinite(values[-1]):
+            return f"{label} accuracy {values[-1]:.1%} after epoch {int(curves.epoch[-1])}"
+    return ""
+
+
+class RunStatusBar(QtWidgets.QStatusBar):
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run_label = QtWidgets.QLabel("no run")
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setFixedWidth(220)
+        self.progress.setFormat("epoch %p%")
+        self.progress.setToolTip("Progress through the current epoch")
+        self.accuracy_label = QtWidgets.QLabel()
+        self.addPermanentWidget(self.run_label, 1)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.accuracy_label)
+        self.total_epochs = 1
+        self.state = "empty"
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        self.state = snapshot.extras.get("run_state", self.state)
+        self.run_label.setText(status_text(snapshot, self.state, self.total_epochs))
+        done = snapshot.batch_in_epoch if snapshot.batch_in_epoch or not snapshot.epoch else snapshot.batches_in_epoch
+        self.progress.setRange(0, max(snapshot.batches_in_epoch, 1))
+        self.progress.setValue(done if self.state != "finished" else snapshot.batches_in_epoch)
+        self.accuracy_label.setText(accuracy_text(snapshot))
+
+    def show_state(self, state: str) -> None:
+        """A state change before the next snapshot arrives (e.g. loading)."""
+        self.state = state
+        if state in ("loading", "empty"):
+            self.run_label.setText(STATE_WORDS[state])

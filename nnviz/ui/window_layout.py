@@ -1,0 +1,128 @@
+"""The window's furniture: docks in their default arrangement, menus, and the divergence notice."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from nnviz.core.snapshot import TrainingSnapshot
+
+from .panels import Panel
+
+SNAPSHOT_RATES = (5.0, 10.0, 20.0, 30.0)
+Area = QtCore.Qt.DockWidgetArea
+
+
+def _dock(window: QtWidgets.QMainWindow, name: str, title: str, widget: QtWidgets.QWidget) -> QtWidgets.QDockWidget:
+    dock = QtWidgets.QDockWidget(title.replace("&", "&&"), window)  # "&" would become a shortcut mark
+    dock.setObjectName(f"dock-{name}")  # saveState/restoreState find docks by name
+    dock.setWidget(widget)
+    dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                     | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                     | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    return dock
+
+
+def build_docks(window: QtWidgets.QMainWindow, controls: QtWidgets.QWidget,
+                panels: dict[str, Panel]) -> dict[str, QtWidgets.QDockWidget]:
+    """Default layout, readable at 1600x1000 and on a 1280-wide projector: controls on the left and
+    a 2x2 grid of panels: curves | filters (input plane behind), activations (feature maps behind)
+    | confusion matrix. Tabs behind cost nothing to draw; drag any tab out to see it beside."""
+    window.setDockNestingEnabled(True)
+    window.setDockOptions(QtWidgets.QMainWindow.DockOption.AllowNestedDocks
+                          | QtWidgets.QMainWindow.DockOption.AllowTabbedDocks
+                          | QtWidgets.QMainWindow.DockOption.AnimatedDocks)
+    placeholder = QtWidgets.QWidget()  # docks fill the window; the central widget takes no room
+    placeholder.setMaximumSize(0, 0)
+    window.setCentralWidget(placeholder)
+    docks = {"controls": _dock(window, "controls", "Run setup", controls)}
+    for name, panel in panels.items():
+        docks[name] = _dock(window, name, panel.title, panel)
+    window.addDockWidget(Area.LeftDockWidgetArea, docks["controls"])
+    window.addDockWidget(Area.RightDockWidgetArea, docks["curves"])
+    window.splitDockWidget(docks["curves"], docks["filters"], QtCore.Qt.Orientation.Horizontal)
+    window.splitDockWidget(docks["curves"], docks["activations"], QtCore.Qt.Orientation.Vertical)
+    window.splitDockWidget(docks["filters"], docks["confusion"], QtCore.Qt.Orientation.Vertical)
+    window.tabifyDockWidget(docks["filters"], docks["decision-boundary"])
+    window.tabifyDockWidget(docks["activations"], docks["feature-maps"])
+    docks["filters"].raise_()
+    docks["activations"].raise_()
+    window.resizeDocks([docks["controls"], docks["curves"], docks["filters"]], [410, 630, 560],
+                       QtCore.Qt.Orientation.Horizontal)
+    window.resizeDocks([docks["curves"], docks["activations"]], [440, 440], QtCore.Qt.Orientation.Vertical)
+    return docks
+
+
+def build_menus(window, snapshot_rate: float) -> None:
+    """File (export, quit), View (panels, redraw rate) and Help."""
+    menu = window.menuBar()
+    file_menu = menu.addMenu("&File")
+    file_menu.addAction(window.run_actions.export_all)
+    file_menu.addSeparator()
+    quit_action = file_menu.addAction("Quit", window.close)
+    quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+    run_menu = menu.addMenu("&Run")
+    a = window.run_actions
+    for action in (a.start_pause, a.step_batch, a.step_epoch, a.stop, a.reset):
+        run_menu.addAction(action)
+    view = menu.addMenu("&View")
+    for dock in window.docks.values():
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    rates = view.addMenu("Redraws per second")
+    group = QtGui.QActionGroup(window)
+    for rate in SNAPSHOT_RATES:
+        action = rates.addAction(f"{rate:g}")
+        action.setCheckable(True)
+        action.setChecked(abs(rate - snapshot_rate) < 1e-6)
+        action.triggered.connect(lambda _=False, r=rate: window.set_snapshot_rate(r))
+        group.addAction(action)
+    smooth = view.addAction("Smooth animation (training slows down)")
+    smooth.setCheckable(True)
+    smooth.setChecked(window.frame_budget.budget > 0.2)
+    smooth.setToolTip("Let drawing take up to half the time, for small demos where speed does not matter")
+    smooth.toggled.connect(lambda on: window.set_draw_budget(0.5 if on else 0.10))
+    help_menu = menu.addMenu("&Help")
+    help_menu.addAction("Keys", lambda: QtWidgets.QMessageBox.information(
+        window, "Keys", "Space: start / pause\nB: step one batch\nE: step one epoch\nEsc: stop\n"
+                        "Ctrl+R: reset (new random weights)\nCtrl+E: export every panel as PNG\n\n"
+                        "Drag a panel's title bar to rearrange; double-click it to float it, enlarged."))
+
+
+class DivergenceBar(QtWidgets.QToolBar):
+    """Shown when the loss became NaN or infinite: says so and offers a smaller learning rate."""
+
+    retry = QtCore.Signal(float)
+
+    def __init__(self, window: QtWidgets.QMainWindow) -> None:
+        super().__init__("Divergence", window)
+        self.setObjectName("toolbar-divergence")
+        self.setMovable(False)
+        self.setStyleSheet("QToolBar { background: #fde2d4; border: 1px solid #D55E00; }")
+        self.label = QtWidgets.QLabel()
+        self.label.setWordWrap(True)
+        self.button = QtWidgets.QPushButton()
+        self.button.clicked.connect(lambda: self.retry.emit(self._suggested))
+        self.addWidget(self.label)
+        self.addWidget(self.button)
+        window.addToolBarBreak()
+        window.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self)
+        self._suggested = 0.1
+        self.setVisible(False)
+
+    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        diverged = snapshot.state == "diverged"
+        if diverged != self.isVisible():
+            self.setVisible(diverged)
+        if diverged:
+            self._suggested = suggest_learning_rate(snapshot.learning_rate)
+            self.label.setText(f"  {snapshot.message}  ")
+            self.button.setText(f"Reset with learning rate {self._suggested:g}")
+
+
+def suggest_learning_rate(current: float) -> float:
+    """A tenth of the current rate, rounded to one significant figure (3.0 -> 0.3)."""
+    value = current / 10
+    exponent = math.floor(math.log10(value))
+    return round(value, -exponent)

@@ -1,0 +1,152 @@
+"""Panels on their own (no window, no worker): drawing from snapshots, export, helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtGui
+
+import nnviz.ui  # noqa: F401  (the refcount guard, before any Qt call)
+from nnviz.core.errors import ExportError
+from nnviz.core.presets import preset_config
+from nnviz.core.trainer import Trainer
+from nnviz.ui import theme
+from nnviz.ui.panels import create_panels
+from nnviz.ui.panels.curves import smooth_continue
+from nnviz.ui.panels.mosaic import tile_images
+from nnviz.ui.status import status_text
+from nnviz.ui.trainer_views import cell_examples, next_misclassified, panel_snapshot
+from nnviz.ui.window_layout import suggest_learning_rate
+
+
+@pytest.fixture
+def panels(qtbot):
+    theme.configure_pyqtgraph()
+    panels = create_panels()
+    for panel in panels.values():
+        qtbot.addWidget(panel)
+        panel.resize(800, 500)
+        panel.show()
+    return panels
+
+
+def trained(preset: str, data_dir=None, batches: int | None = None) -> Trainer:
+    config = preset_config(preset)
+    if config.data.name == "mnist":
+        config = config.with_changes(**{"data.train_size": 640, "data.val_size": 500, "data.test_size": 500})
+    trainer = Trainer(config, data_dir=str(data_dir) if data_dir else None)
+    if batches is None:
+        trainer.step_epoch()
+    else:
+        for _ in range(batches):
+            trainer.step_batch()
+    return trainer
+
+
+def rgb_pixels(path) -> np.ndarray:
+    image = QtGui.QImage(str(path)).convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    bits = np.frombuffer(image.constBits(), dtype=np.uint8)
+    pixels = bits.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
+    return pixels.copy()  # the QImage is freed on return
+
+
+def test_smoothing_matches_tensorboard_and_continues_across_tails():
+    values = np.random.default_rng(0).random(1000).astype(np.float32)
+    weight, last, expected = 0.9, 0.0, []
+    for i, v in enumerate(values):  # TensorBoard's debiased exponential moving average
+        last = last * weight + (1 - weight) * v
+        expected.append(last / (1 - weight ** (i + 1)))
+    head, state = smooth_continue(values[:300], weight, (0.0, 0))
+    tail, _ = smooth_continue(values[300:], weight, state)
+    np.testing.assert_allclose(np.concatenate([head, tail]), expected, rtol=1e-5)
+    np.testing.assert_allclose(smooth_continue(values, 0.0, (0.0, 0))[0], values)
+
+
+def test_mosaic_tiles_small_kernels_big_enough_to_see():
+    kernels = np.arange(16 * 9, dtype=np.float32).reshape(16, 3, 3)
+    mosaic, layout = tile_images(kernels, columns=4)
+    assert layout.tile_height == 27 and layout.rows == 4  # 3x3 enlarged 9 times
+    assert np.isnan(mosaic[0, 0])  # gaps are NaN (drawn transparent)
+    assert layout.tile_at(layout.gap + 1, layout.gap + 1) == 0
+    assert layout.tile_at(mosaic.shape[1] - 4, mosaic.shape[0] - 4) == 15
+    assert layout.tile_at(mosaic.shape[1] - 1, 5) is None  # the gap at the edge
+
+
+def test_cnn_snapshot_draws_in_every_panel_and_exports(panels, shared_data_dir, tmp_path):
+    trainer = trained("cnn", shared_data_dir)
+    snapshot = panel_snapshot(trainer, probe_index=3, confusion_split="test")
+    name, maps = snapshot.extras["first_layer_output"]
+    assert name == "relu_1" and maps.shape == (16, 28, 28)
+    for panel in panels.values():
+        panel.show_snapshot(snapshot)
+    assert panels["confusion"].matrix.sum() == 500
+    assert panels["feature-maps"].maps.layout_info.count == 16
+    for name, panel in panels.items():
+        if name == "decision-boundary":
+            continue
+        path = panel.export_png(tmp_path / f"{name}.png", width=960)
+        pixels = rgb_pixels(path)
+        assert QtGui.QImage(str(path)).width() == 960
+        assert pixels.std() > 10, f"{name} export is blank"
+
+
+def test_dense_first_layer_shows_weighted_inputs(panels, shared_data_dir):
+    trainer = trained("nielsen", shared_data_dir, batches=20)
+    snapshot = panel_snapshot(trainer, probe_index=0)
+    assert snapshot.extras["weighted_inputs"].shape == (30, 28, 28)
+    panels["feature-maps"].show_snapshot(snapshot)
+    panels["activations"].show_snapshot(snapshot)
+    assert panels["curves"].n_points == 0
+    panels["curves"].show_snapshot(snapshot)
+    assert panels["curves"].n_points == 20
+
+
+def test_curves_append_tails_and_restart_on_a_full_curve(panels):
+    trainer = trained("xor-mlp", batches=10)
+    curves = panels["curves"]
+    curves.show_snapshot(panel_snapshot(trainer))
+    for _ in range(5):
+        trainer.step_batch()
+    tail = panel_snapshot(trainer, loss_offset=10)
+    assert tail.train_loss.shape == (5,) and curves.loss_offset_ok(tail)
+    curves.show_snapshot(tail)
+    assert curves.n_points == 15
+    curves.show_snapshot(panel_snapshot(trainer))  # offset 0: a new run or a resend
+    assert curves.n_points == 15
+
+
+@pytest.mark.parametrize("preset", ["perceptron-blobs", "perceptron-xor", "xor-mlp", "xor-hand"])
+def test_two_dimensional_presets_draw_without_errors(panels, preset, tmp_path):
+    trainer = trained(preset)
+    snapshot = panel_snapshot(trainer)
+    assert snapshot.extras["grid"].shape == (80, 80)
+    for panel in panels.values():
+        panel.show_snapshot(snapshot)
+    path = panels["decision-boundary"].export_png(tmp_path / "plane.png", width=800)
+    assert rgb_pixels(path).std() > 10
+
+
+def test_export_to_a_missing_folder_raises_a_clear_error(panels, tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        panels["curves"].export_png(tmp_path / "nowhere" / "curves.png")
+
+
+def test_cell_examples_and_next_misclassified(shared_data_dir):
+    trainer = trained("nielsen", shared_data_dir)
+    matrix = trainer.confusion("val")
+    examples = cell_examples(trainer, "val", 3, 5)
+    assert examples.total == matrix[3, 5] and examples.inputs.shape[0] == min(examples.total, 64)
+    wrong = next_misclassified(trainer, "test", 0)
+    x, y = trainer.dataset.split("test")
+    assert trainer.predict_labels(x[wrong:wrong + 1])[0] != y[wrong]
+
+
+def test_helpers_for_the_lecture_vocabulary(shared_data_dir):
+    trainer = trained("nielsen", shared_data_dir, batches=12)
+    snapshot = panel_snapshot(trainer)
+    snapshot.extras["wall_samples_per_second"] = 61000.0
+    assert status_text(snapshot, "running", 30) == "Epoch 1 / 30 · batch 12 / 64 · iteration 12 · " \
+                                                     "61,000 samples/s · running"
+    assert suggest_learning_rate(3.0) == pytest.approx(0.3)
+    assert suggest_learning_rate(50.0) == pytest.approx(5.0)
+    assert theme.nice_level(0.87) == 1.0 and theme.nice_level(1.2) == 1.5
