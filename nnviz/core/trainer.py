@@ -82,8 +82,8 @@ class Trainer:
         self.iteration = 0
         self.batch_in_epoch = 0
         self._position = 0  # samples consumed in the current epoch
-        self._x_epoch: np.ndarray | None = None
-        self._y_epoch: np.ndarray | None = None
+        self._x_train, self._y_train = dataset.split("train")
+        self._order = np.arange(0)
         self._epoch_loss_sum = 0.0
         self._epoch_correct = 0
         self._epoch_seen = 0
@@ -130,13 +130,10 @@ class Trainer:
 
     # --- stepping ----------------------------------------------------------------------------
     def _start_epoch(self) -> None:
-        x, y = self.dataset.split("train")
-        if self.config.training.shuffle:
-            # Shuffle once per epoch, then take contiguous slices (cheaper than fancy-indexing each batch).
-            perm = self.shuffle_rng.permutation(x.shape[0])
-            self._x_epoch, self._y_epoch = x[perm], y[perm]
-        else:
-            self._x_epoch, self._y_epoch = x, y
+        n = self.n_train
+        # A new order each epoch; batches gather their rows (x[order[i:j]]). Copying the whole
+        # shuffled training set instead costs 0.1-0.3 s per epoch for MNIST (157 MB, page faults).
+        self._order = self.shuffle_rng.permutation(n) if self.config.training.shuffle else np.arange(n)
         self._epoch_loss_sum = 0.0
         self._epoch_correct = 0
         self._epoch_seen = 0
@@ -152,7 +149,8 @@ class Trainer:
         if self._position == 0:
             self._start_epoch()
         start, stop = self._position, min(self._position + self.batch_size, self.n_train)
-        xb, yb = self._x_epoch[start:stop], self._y_epoch[start:stop]
+        rows = self._order[start:stop]
+        xb, yb = self._x_train[rows], self._y_train[rows]
         if self.config.data.augment_shift:
             xb = random_shift(xb, self.config.data.augment_shift, self.augment_rng)
         outputs = self.network.forward(xb, training=True)
