@@ -20,3 +20,17 @@ def shared_data_dir() -> Path:
     if not (SHARED_DATA / "mnist" / "train-images-idx3-ubyte.gz").exists():
         pytest.skip(f"real MNIST not found under {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture()
+def isolated_data_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Cache in tmp, no system data sets, no data folder or mirror from the environment."""
+    from nnviz.core import datasets
+
+    monkeypatch.setenv("NNVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
+    monkeypatch.delenv("NNVIZ_DATA_URL", raising=False)
+    monkeypatch.setattr(datasets, "SYSTEM_DATASETS_DIR", tmp_path / "system")
+    datasets.clear_dataset_cache()
+    yield
+    datasets.clear_dataset_cache()

@@ -98,16 +98,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Cache in tmp, no system data sets, no mirror from the environment."""
-    monkeypatch.setenv("NNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
-    monkeypatch.delenv("NNVIZ_DATA_URL", raising=False)
-    monkeypatch.setattr(datasets, "SYSTEM_DATASETS_DIR", tmp_path / "system")
-    clear_dataset_cache()
-    yield
-    clear_dataset_cache()
+pytestmark = pytest.mark.usefixtures("isolated_data_env")  # see conftest.py
 
 
 def _idx_gz(array: np.ndarray) -> bytes:

@@ -20,15 +20,7 @@ from nnviz.ui import download_dialog  # noqa: E402
 from nnviz.ui.download_dialog import DownloadDialog, fetch_with_dialog, picker_entries  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("NNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
-    monkeypatch.delenv("NNVIZ_DATA_URL", raising=False)
-    monkeypatch.setattr(datasets, "SYSTEM_DATASETS_DIR", tmp_path / "system")
-    clear_dataset_cache()
-    yield
-    clear_dataset_cache()
+pytestmark = pytest.mark.usefixtures("isolated_data_env")  # see conftest.py
 
 
 @pytest.fixture()
