@@ -15,8 +15,6 @@ import pytest
 from test_downloads import LABEL_FILES, make_mirror  # tests/ is on sys.path
 
 from nnviz.cli import main
-from nnviz.core import datasets
-from nnviz.core.datasets import clear_dataset_cache
 from nnviz.core.downloads import DOWNLOADS, format_size
 
 

@@ -28,7 +28,7 @@ import pytest
 
 from nnviz.core import datasets, downloads
 from nnviz.core.cifar import cifar_batch_bytes
-from nnviz.core.datasets import clear_dataset_cache, load_dataset
+from nnviz.core.datasets import load_dataset
 from nnviz.core.downloads import DOWNLOADS, DownloadCancelled, availability, fetch_dataset, get_download
 from nnviz.core.errors import DatasetError
 

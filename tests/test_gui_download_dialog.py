@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QDialog  # noqa: E402
 from test_downloads import LABEL_FILES, LoopbackServer, make_mirror  # noqa: E402  (tests/ is on sys.path)
 
 from nnviz.core import datasets  # noqa: E402
-from nnviz.core.datasets import clear_dataset_cache  # noqa: E402
 from nnviz.core.downloads import DOWNLOADS, FetchResult, format_size  # noqa: E402
 from nnviz.ui import download_dialog  # noqa: E402
 from nnviz.ui.download_dialog import DownloadDialog, fetch_with_dialog, picker_entries  # noqa: E402

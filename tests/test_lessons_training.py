@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+
 
 from nnviz.core.lessons.loss_comparison import LossComparison, LossSettings, comparison_table
 from nnviz.core.lessons.playground import (GRID, THUMB, PlaygroundRun, PlaygroundSettings, Standardizer,
