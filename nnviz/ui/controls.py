@@ -17,9 +17,11 @@ from nnviz.core.errors import NnvizError
 from nnviz.core.losses import LOSSES
 from nnviz.core.presets import PRESETS
 
+from .download_dialog import picker_entries
 from .trainer_views import RunInfo
 
 TABLE_COLUMNS = ("layer", "output", "weights", "biases", "total")
+DOWNLOAD_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1  # download name of a data set not here yet
 
 
 def parse_hidden(text: str) -> list[int]:
@@ -35,6 +37,7 @@ class ControlPanel(QtWidgets.QScrollArea):
     live_setting_changed = QtCore.Signal(str, object)  # "learning_rate" | "momentum" | "batch_size" | "epochs"
     config_edited = QtCore.Signal(object)  # a RunConfig that needs a new network
     invalid_setting = QtCore.Signal(str)  # a message for the user
+    download_requested = QtCore.Signal(str, str, str)  # data set name, download name, size text
 
     def __init__(self, data_dir: str | None = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,12 +67,10 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: #444;")
         self.dataset_box = QtWidgets.QComboBox()
-        for name in list_datasets():
-            found = dataset_status(name, self.data_dir) is not None
-            self.dataset_box.addItem(name if found else f"{name} (not found)", name)
-            if not found:
-                self.dataset_box.setItemData(self.dataset_box.count() - 1, QtGui.QColor("#999999"),
-                                             QtCore.Qt.ItemDataRole.ForegroundRole)
+        # "cifar10  (download 170.1 MB)" would widen the whole panel: the popup shows the long rows
+        self.dataset_box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset_box.setMinimumContentsLength(14)
+        self.refresh_datasets()
         self.dataset_sizes = QtWidgets.QLabel()
         self.dataset_sizes.setWordWrap(True)
         form.addRow("Preset", self.preset_box)
@@ -77,8 +78,52 @@ class ControlPanel(QtWidgets.QScrollArea):
         form.addRow("Data set", self.dataset_box)
         form.addRow(self.dataset_sizes)
         self.preset_box.activated.connect(self._preset_chosen)
-        self.dataset_box.activated.connect(lambda: self._edited())
+        self.dataset_box.activated.connect(self._dataset_chosen)
         return box
+
+    def refresh_datasets(self) -> None:
+        """Ready data sets by name; the others "download 170.1 MB" (greyed), or "not found"."""
+        entries = {entry.name: entry for entry in picker_entries(self.data_dir)}
+        box = self.dataset_box
+        box.blockSignals(True)
+        box.clear()
+        for name in list_datasets():
+            entry = entries.get(name)
+            ready = entry.ready if entry is not None else dataset_status(name, self.data_dir) is not None
+            where = entry.label.rsplit(" - ", 1)[-1] if entry is not None else "not found"
+            box.addItem(name if ready else f"{name}  ({where})", name)
+            index = box.count() - 1
+            if entry is not None:
+                box.setItemData(index, entry.label, QtCore.Qt.ItemDataRole.ToolTipRole)
+            if not ready:
+                box.setItemData(index, QtGui.QColor("#777777"), QtCore.Qt.ItemDataRole.ForegroundRole)
+                if entry is not None and where.startswith("download"):
+                    box.setItemData(index, entry.download_name, DOWNLOAD_ROLE)
+        if self.config is not None:
+            self._select(box, self.config.data.name)
+        box.blockSignals(False)
+        box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
+
+    def dataset_entries(self) -> list[tuple[str, str]]:
+        """(name, shown text) of every row of the picker."""
+        box = self.dataset_box
+        return [(box.itemData(i), box.itemText(i)) for i in range(box.count())]
+
+    def _dataset_chosen(self, index: int) -> None:
+        download = self.dataset_box.itemData(index, DOWNLOAD_ROLE)
+        if download:
+            name = self.dataset_box.itemData(index)
+            size = self.dataset_box.itemText(index).rsplit("(", 1)[-1].rstrip(")")
+            if self.config is not None:
+                self._select(self.dataset_box, self.config.data.name)  # until it is here
+            self.download_requested.emit(name, download, size)
+            return
+        self._edited()
+
+    def choose_dataset(self, name: str) -> None:
+        """Select ``name`` (e.g. just downloaded) and hand on the new config."""
+        self._select(self.dataset_box, name)
+        self._edited()
 
     def _build_architecture_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Architecture")

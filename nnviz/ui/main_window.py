@@ -14,19 +14,23 @@ from PySide6 import QtCore, QtWidgets
 from nnviz.core.config import RunConfig
 from nnviz.core.errors import ExportError
 
+from . import download_dialog
 from . import settings as stored
 from . import theme
 from .controls import ControlPanel
 from .errors import show_error
 from .examples_dialog import ExamplesDialog
 from .frame_budget import FrameBudget
+from .lab_mode import TRAINING, LabMode
 from .export import ExportDialog, ExportOptions, export_all, export_panel
 from .panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
 from .probe_controls import ProbeControls
 from .run_actions import RunActions
+from .session_runs import SessionRuns
 from .status import RunStatusBar
 from .trainer_views import RunInfo
-from .window_layout import DivergenceBar, build_docks, build_menus
+from .twin_run import CHANGES, TwinDialog, TwinRun
+from .window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
 from .worker import TrainingWorker
 
 SNAPSHOT_RATE = 20.0
@@ -72,6 +76,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status = RunStatusBar()
         self.setStatusBar(self.status)
         self.docks = build_docks(self, self.controls, self.panels)
+        self.session_runs = SessionRuns(self)
+        add_runs_dock(self, self.docks, self.session_runs.panel)
+        self.twin = TwinRun(self, data_dir, rate)
+        self.lab_mode = LabMode(self, data_dir)
+        self.lab_mode.install([self.run_actions.toolbar, probe_bar])
+        self.insertToolBar(self.run_actions.toolbar, self.lab_mode.toolbar)
         build_menus(self, rate)
         self.examples_dialog = ExamplesDialog(self)
         self._connect()
@@ -95,12 +105,14 @@ class MainWindow(QtWidgets.QMainWindow):
         w.examples_ready.connect(self.examples_dialog.show_examples, queued)
         a = self.run_actions
         a.start_pause.triggered.connect(self.toggle_run)
-        a.step_batch.triggered.connect(lambda: w.send("step_batch"))
-        a.step_epoch.triggered.connect(lambda: w.send("step_epoch"))
-        a.stop.triggered.connect(lambda: w.send("stop"))
+        a.step_batch.triggered.connect(lambda: self.send_run_command("step_batch"))
+        a.step_epoch.triggered.connect(lambda: self.send_run_command("step_epoch"))
+        a.stop.triggered.connect(lambda: self.send_run_command("stop"))
         a.reset.triggered.connect(self.reset_run)
         a.export_all.triggered.connect(self.export_all_panels)
-        a.speed.currentIndexChanged.connect(lambda: w.send("set_speed", a.speed.currentData()))
+        a.speed.currentIndexChanged.connect(lambda: self.send_run_command("set_speed", a.speed.currentData()))
+        self.controls.download_requested.connect(self.on_download_requested)
+        self.twin.overlay_changed.connect(self.update_overlays)
         self.controls.live_setting_changed.connect(self.on_live_setting)
         self.controls.config_edited.connect(self.on_config_edited)
         self.controls.invalid_setting.connect(lambda text: show_error(self, "Invalid setting", text))
@@ -168,6 +180,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["feature-maps" if convolutional else "activations"].raise_()
         self.setWindowTitle(f"nnviz · {info.config.preset} on {info.dataset_name}")
         stored.save_config(self.settings, info.config)
+        self.session_runs.run_loaded()
         if self.autostart:
             self.autostart = False
             self.worker.send("start")
@@ -182,6 +195,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state = state
         self.run_actions.show_state(state)
         self.status.show_state(state)
+        self.session_runs.state_changed(state)
 
     @QtCore.Slot(str, str)
     def on_worker_error(self, title: str, message: str) -> None:
@@ -194,11 +208,71 @@ class MainWindow(QtWidgets.QMainWindow):
         show_error(self, "Cannot start this run", message)
 
     # --- window → worker ---------------------------------------------------------------------
-    def load_config(self, config: RunConfig) -> None:
-        self.worker.send("load", config)
+    def load_config(self, config: RunConfig, model_path: str | None = None) -> None:
+        """A new run (with the saved network of ``model_path`` if given); it ends an A/B twin."""
+        self.stop_twin()
+        self.worker.send("load", config, model_path)
+
+    def send_run_command(self, command: str, *args) -> None:
+        """Start, pause, step, stop and speed act on the run and on its A/B twin alike."""
+        self.worker.send(command, *args)
+        self.twin.send(command, *args)
 
     def toggle_run(self) -> None:
-        self.worker.send("pause" if self.state == "running" else "start")
+        self.send_run_command("pause" if self.state == "running" else "start")
+
+    def confirm_new_run(self) -> bool:
+        """True if nothing would be lost, or the user agrees to reset the current run."""
+        if self.last_snapshot is None or self.last_snapshot.iteration == 0:
+            return True
+        answer = QtWidgets.QMessageBox.question(
+            self, "Start a new run?", "This change needs a new network, so the current run (its curves "
+            "and weights) is reset. Go ahead?")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    # --- A/B twin, run overlays, downloads -----------------------------------------------------
+    def start_twin(self, setting: str | None = None, value: str | None = None) -> bool:
+        """Run menu → Run again with one change: A restarts, B (same seed, one change) beside it.
+        ``setting``/``value`` skip the dialog (tests, scripts)."""
+        if self.config is None:
+            return False
+        dialog = TwinDialog(self.config, self)
+        if setting is not None:
+            dialog.choose(setting, value)
+            dialog.accept()
+        elif dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return False
+        if dialog.result_config is None or not self.confirm_new_run():
+            return False
+        self.stop_twin()
+        self.worker.send("load", self.config)  # A from scratch: the same first weights as B
+        self.twin.start(dialog.result_config, dialog.label, CHANGES[dialog.setting.currentText()][0])
+        self.stop_twin_action.setEnabled(True)
+        self.statusBar().showMessage(f"A/B: {dialog.label} trains alongside (Run → End the B run)", 8000)
+        return True
+
+    def stop_twin(self) -> None:
+        self.twin.stop()
+        if hasattr(self, "stop_twin_action"):
+            self.stop_twin_action.setEnabled(False)
+
+    def update_overlays(self) -> None:
+        twin = [self.twin.overlay] if self.twin.overlay is not None else []
+        self.panels["curves"].set_overlays(self.session_runs.run_overlays + twin)
+
+    def on_download_requested(self, name: str, download_name: str, size: str) -> None:
+        """A data set not here yet: ask, download behind a progress dialog, then use it."""
+        answer = QtWidgets.QMessageBox.question(
+            self, f"Download {name}?", f"{name} is not on this computer yet ({size}). Download it now? "
+            "It is checked and kept in the download cache.")
+        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+            return
+        result = download_dialog.fetch_with_dialog(download_name, self)
+        if result is None:  # cancelled or failed (a failure was shown): the current data set stays
+            self.statusBar().showMessage(f"{name} was not downloaded", 5000)
+            return
+        self.controls.refresh_datasets()
+        self.controls.choose_dataset(name)
 
     def reset_run(self) -> None:
         if self.config is not None:
@@ -214,20 +288,17 @@ class MainWindow(QtWidgets.QMainWindow):
         changes = {dotted: value} if name != "epochs" else {dotted: value, "training.iterations": None}
         self.config = self.config.with_changes(**changes)
         self.controls.config = self.config
+        if self.twin.active and dotted != self.twin.dotted:
+            self.twin.send(f"set_{name}", value)  # keep A and B different in one setting only
         if name == "epochs":
             self.status.total_epochs = int(value)
         stored.save_config(self.settings, self.config)
 
     def on_config_edited(self, config: RunConfig) -> None:
         """A change that needs a new network: ask first if the current run has progressed."""
-        progressed = self.last_snapshot is not None and self.last_snapshot.iteration > 0
-        if progressed:
-            answer = QtWidgets.QMessageBox.question(
-                self, "Start a new run?", "This change needs a new network, so the current run (its curves "
-                "and weights) is reset. Go ahead?")
-            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
-                self.controls.set_config(self.config)
-                return
+        if not self.confirm_new_run():
+            self.controls.set_config(self.config)
+            return
         self.load_config(config)
 
     def retry_smaller_learning_rate(self, learning_rate: float) -> None:
@@ -302,6 +373,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.run_actions.speed.setCurrentIndex(int(speed) if str(speed).isdigit() else 0)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.lab_mode.set_mode(TRAINING)  # the layout saved is the training one
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("run/speed_index", self.run_actions.speed.currentIndex())
@@ -315,9 +387,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._closed:
             return True
         self._closed = True
+        self.lab_mode.shutdown()
+        twin_ended = self.twin.stop(timeout_ms)
         self.worker.send("quit")
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        return self.thread.wait(timeout_ms) and twin_ended
 
 
 def env_flag(name: str) -> bool:

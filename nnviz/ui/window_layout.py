@@ -54,10 +54,24 @@ def build_docks(window: QtWidgets.QMainWindow, controls: QtWidgets.QWidget,
     return docks
 
 
+def add_runs_dock(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDockWidget],
+                  runs_panel: QtWidgets.QWidget) -> None:
+    """The Runs dock, a tab behind the confusion matrix (drag it out to see both)."""
+    docks["runs"] = _dock(window, "runs", "Runs", runs_panel)
+    window.tabifyDockWidget(docks["confusion"], docks["runs"])
+    docks["confusion"].raise_()
+    runs_panel.setMinimumWidth(0)
+    window.resizeDocks([docks["controls"], docks["curves"], docks["filters"]], [410, 630, 560],
+                       QtCore.Qt.Orientation.Horizontal)
+
+
 def build_menus(window, snapshot_rate: float) -> None:
     """File (export, quit), View (panels, redraw rate) and Help."""
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
+    file_menu.addAction(window.session_runs.save_action)
+    file_menu.addAction(window.session_runs.choose_action)
+    file_menu.addSeparator()
     file_menu.addAction(window.run_actions.export_all)
     file_menu.addSeparator()
     quit_action = file_menu.addAction("Quit", window.close)
@@ -66,6 +80,12 @@ def build_menus(window, snapshot_rate: float) -> None:
     a = window.run_actions
     for action in (a.start_pause, a.step_batch, a.step_epoch, a.stop, a.reset):
         run_menu.addAction(action)
+    run_menu.addSeparator()
+    twin = run_menu.addAction("Run again with one change…", window.start_twin)
+    twin.setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))
+    twin.setStatusTip("A/B: a second network with the same seed and one setting changed, trained alongside")
+    window.stop_twin_action = run_menu.addAction("End the B run", window.stop_twin)
+    window.stop_twin_action.setEnabled(False)
     view = menu.addMenu("&View")
     for dock in window.docks.values():
         view.addAction(dock.toggleViewAction())
@@ -83,10 +103,13 @@ def build_menus(window, snapshot_rate: float) -> None:
     smooth.setChecked(window.frame_budget.budget > 0.2)
     smooth.setToolTip("Let drawing take up to half the time, for small demos where speed does not matter")
     smooth.toggled.connect(lambda on: window.set_draw_budget(0.5 if on else 0.10))
+    window.lab_mode.fill_menu(menu.addMenu("&Labs"))
     help_menu = menu.addMenu("&Help")
     help_menu.addAction("Keys", lambda: QtWidgets.QMessageBox.information(
         window, "Keys", "Space: start / pause\nB: step one batch\nE: step one epoch\nEsc: stop\n"
-                        "Ctrl+R: reset (new random weights)\nCtrl+E: export every panel as PNG\n\n"
+                        "Ctrl+R: reset (new random weights)\nCtrl+E: export every panel as PNG\n"
+                        "Ctrl+S: save the run into the session runs folder\n"
+                        "Ctrl+Shift+A: run again with one change (A/B)\nCtrl+1: training panels\nCtrl+2: labs\n\n"
                         "Drag a panel's title bar to rearrange; double-click it to float it, enlarged."))
 
 

@@ -23,6 +23,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnviz.core.config import RunConfig
 from nnviz.core.errors import NnvizError
+from nnviz.core.model_io import load_model
+from nnviz.core.run_folder import write_run_folder
 from nnviz.core.trainer import DIVERGED, Trainer
 
 from .trainer_views import cell_examples, next_misclassified, panel_snapshot, run_info, usable_split
@@ -43,6 +45,7 @@ class TrainingWorker(QObject):
     error_raised = Signal(str, str)  # title, message
     examples_ready = Signal(object)  # CellExamples
     load_failed = Signal(str)  # why a new run could not be built (the old one goes on)
+    run_saved = Signal(str)  # path of a run folder just written (save_run)
     loop_finished = Signal()
 
     def __init__(self, data_dir: str | None = None, snapshot_rate: float = 20.0) -> None:
@@ -185,12 +188,14 @@ class TrainingWorker(QObject):
     def _do_quit(self) -> None:
         self._quit = True
 
-    def _do_load(self, config: RunConfig) -> None:
-        """Build a new trainer; on failure keep the old one and say why (load_failed)."""
+    def _do_load(self, config: RunConfig, model_path: str | None = None) -> None:
+        """Build a new trainer (with the network of ``model_path``, a saved ``model.npz``, if given);
+        on failure keep the old one and say why (load_failed)."""
         previous = self.state
         self._set_state(LOADING)
         try:
-            trainer = Trainer(config, data_dir=self.data_dir)
+            network = load_model(model_path).network if model_path else None
+            trainer = Trainer(config, data_dir=self.data_dir, network=network)
         except (NnvizError, ValueError) as exc:
             self._set_state(previous if self.trainer is not None else EMPTY)
             self.load_failed.emit(str(exc))
@@ -206,6 +211,11 @@ class TrainingWorker(QObject):
         self.run_loaded.emit(run_info(trainer))
         self._set_state(READY)
         self._emit_snapshot()
+
+    def _do_save_run(self, out_dir: str) -> None:
+        """Write the run folder (config, metrics, model) of the current trainer."""
+        if self.trainer is not None:
+            self.run_saved.emit(str(write_run_folder(out_dir, self.trainer)))
 
     def _do_reset(self) -> None:
         if self.config is not None:

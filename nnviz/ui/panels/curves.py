@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -42,6 +43,17 @@ def _block_powers(weight: float) -> np.ndarray:
     """Lower-triangular w^(j-i): one block of the moving average as a matrix product."""
     j = np.arange(BLOCK)
     return np.tril(weight ** np.maximum(j[:, None] - j[None, :], 0))
+
+
+@dataclass(frozen=True)
+class CurveOverlay:
+    """Per-epoch curves of another run (a run folder, or the A/B twin), drawn over this run's."""
+
+    label: str  # legend text, e.g. "run-3" or "B: lr=0.5"
+    colour: str
+    epoch: np.ndarray  # (n,) epochs 1..n
+    loss: np.ndarray  # (n,) validation loss (or test / train when there is no validation split)
+    accuracy: np.ndarray  # (n,) fraction in [0, 1]
 
 
 def epoch_ticks(axis: pg.AxisItem, epochs: float) -> None:
@@ -107,6 +119,10 @@ class CurvesPanel(Panel):
             for item in (self.epoch_loss[split], self.epoch_accuracy[split]):
                 theme.cache_drawing(item.curve, item.scatter)
         self._epochs_drawn = -1
+        self._last_epochs = None
+        self._overlays: list[CurveOverlay] = []
+        self._overlay_items: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self._overlay_epochs = 0
         self._loss_range: tuple = ()
         self._accuracy_range: tuple = ()
         self._legend_key: tuple = ()
@@ -180,7 +196,7 @@ class CurvesPanel(Panel):
         self.smoothed.setData(self._x[:n], self._smooth[:n])
         last_x = float(self._x[n - 1]) if n else 0.0
         # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
-        wanted = (float(max(1, math.ceil(last_x - 1e-9))), theme.nice_level(self._robust_top()))
+        wanted = (float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs)), theme.nice_level(self._robust_top()))
         if wanted != self._loss_range:
             self._loss_range = wanted
             self._apply_loss_range()
@@ -218,7 +234,10 @@ class CurvesPanel(Panel):
         self._apply_loss_range()
 
     def _draw_epochs(self, snapshot: TrainingSnapshot) -> None:
-        curves = snapshot.epochs
+        self._last_epochs = snapshot.epochs
+        self._draw_epochs_curves(snapshot.epochs)
+
+    def _draw_epochs_curves(self, curves) -> None:
         if curves.epoch.size == self._epochs_drawn:
             return  # per-epoch figures change once an epoch: skip re-creating their symbols
         self._epochs_drawn = curves.epoch.size
@@ -235,9 +254,9 @@ class CurvesPanel(Panel):
                 self.epoch_loss[split].setData([], [])
                 self.epoch_accuracy[split].setData([], [])
         self._update_legends(tuple(present))
-        epochs = max(int(curves.epoch[-1]) if curves.epoch.size else 1, 1)
-        accuracy = np.concatenate([100 * getattr(curves, f"{split}_accuracy") for split in present]) \
-            if present else np.zeros(0)
+        epochs = max(int(curves.epoch[-1]) if curves.epoch.size else 1, 1, self._overlay_epochs)
+        accuracy = np.concatenate([100 * getattr(curves, f"{split}_accuracy") for split in present]
+                                  + [100 * o.accuracy for o in self._overlays] + [np.zeros(0)])
         accuracy = accuracy[np.isfinite(accuracy)]
         low = max(0.0, math.floor(float(accuracy.min()) / 10) * 10) if accuracy.size else 0.0
         wanted = (epochs, low)
@@ -246,7 +265,7 @@ class CurvesPanel(Panel):
             self.accuracy_plot.setXRange(0.5 if epochs > 1 else 0.0, epochs + 0.5 if epochs > 1 else 1.5, padding=0)
             self.accuracy_plot.setYRange(low, 100, padding=0.03)
             epoch_ticks(self.accuracy_plot.getAxis("bottom"), max(epochs, 2))
-        if not present:
+        if not present and not self._overlays:
             self.show_note(self.accuracy_plot, "measured at the end\nof each epoch")
         else:
             self.hide_note()
@@ -261,9 +280,46 @@ class CurvesPanel(Panel):
         self.legend.addItem(self.smoothed, "smoothed")
         for split in present:
             self.legend.addItem(self.epoch_loss[split], f"{SPLIT_NAMES[split]} (epoch)")
+        for overlay in self._overlays:
+            self.legend.addItem(self._overlay_items[overlay.label][0], overlay.label)
+
+    # --- other runs over this one --------------------------------------------------------------
+    @property
+    def overlay_labels(self) -> list[str]:
+        return [o.label for o in self._overlays]
+
+    def set_overlays(self, overlays: list[CurveOverlay]) -> None:
+        """Draw these runs' per-epoch loss and accuracy (dotted, in their colours); [] removes them.
+        Items are kept per label and updated, so a live twin costs one ``setData`` per epoch."""
+        self._overlays = list(overlays)
+        wanted = {o.label for o in overlays}
+        for label in [label for label in self._overlay_items if label not in wanted]:
+            loss_item, accuracy_item = self._overlay_items.pop(label)
+            self.loss_plot.removeItem(loss_item)
+            self.accuracy_plot.removeItem(accuracy_item)
+        for overlay in overlays:
+            items = self._overlay_items.get(overlay.label)
+            if items is None:
+                style = dict(pen=pg.mkPen(overlay.colour, width=2.5, style=QtCore.Qt.PenStyle.DotLine),
+                             symbol="d", symbolSize=8, symbolBrush=overlay.colour, symbolPen=None, antialias=True)
+                items = (self.loss_plot.plot(**style), self.accuracy_plot.plot(**style))
+                self._overlay_items[overlay.label] = items
+            items[0].setData(overlay.epoch, overlay.loss)
+            items[1].setData(overlay.epoch, 100.0 * overlay.accuracy)
+        self._overlay_epochs = max([int(o.epoch[-1]) for o in overlays if o.epoch.size] + [0])
+        # redraw ranges and legend with the overlays taken into account
+        self._legend_key = None
+        self._update_legends(tuple(s for s, _, _ in SPLITS if self.epoch_loss[s].xData is not None
+                                   and len(self.epoch_loss[s].xData)))
+        self._loss_range = ()
+        self._draw_iterations()
+        if self._last_epochs is not None:
+            self._epochs_drawn = -1
+            self._draw_epochs_curves(self._last_epochs)
 
     def clear(self) -> None:
         self._n = 0
+        self._last_epochs = None
         self._ema_state = (0.0, 0)
         self._epochs_drawn = -1
         self._loss_range = ()

@@ -1,0 +1,178 @@
+"""A/B twin (issue 7 §1): "Run again with one change…" trains a second network beside the first.
+
+Both trainers get the same seed, hence the same initial weights (when the architecture is the same)
+and the same batch order; only the chosen setting differs. The twin is a second `TrainingWorker`
+in its own QThread; the window forwards its run commands (start, pause, step, stop, speed) to both,
+and the twin's per-epoch curves are overlaid on the Curves panel, labelled with the change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from nnviz.core.config import HIDDEN_ACTIVATIONS, RunConfig
+from nnviz.core.errors import NnvizError
+from nnviz.core.losses import LOSSES
+from nnviz.core.snapshot import TrainingSnapshot
+
+from .controls import parse_hidden
+from .panels.curves import CurveOverlay
+from .session_runs import overlay_from_epochs
+from .worker import TrainingWorker
+
+TWIN_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: apart from the train / validation / test colours
+
+# setting -> (dotted config key, short label, parser of the typed value)
+CHANGES: dict[str, tuple[str, str, object]] = {
+    "learning rate": ("optimizer.learning_rate", "lr", float),
+    "batch size": ("training.batch_size", "batch", int),
+    "momentum": ("optimizer.momentum", "momentum", float),
+    "hidden sizes": ("model.hidden", "hidden", parse_hidden),
+    "activation": ("model.activation", "activation", str),
+    "loss": ("model.loss", "loss", str),
+}
+CHOICES = {"activation": list(HIDDEN_ACTIVATIONS), "loss": list(LOSSES)}
+
+
+def current_value(config: RunConfig, setting: str) -> str:
+    section, field = CHANGES[setting][0].split(".")
+    value = getattr(getattr(config, section), field)
+    return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else f"{value:g}" \
+        if isinstance(value, float) else str(value)
+
+
+def twin_config(config: RunConfig, setting: str, text: str) -> tuple[RunConfig, str]:
+    """The B config and its legend label ("B: lr=0.5"); ValueError/NnvizError on a bad value."""
+    dotted, short, parse = CHANGES[setting]
+    value = parse(text.strip())
+    changed = config.with_changes(**{dotted: value})
+    shown = ", ".join(map(str, value)) if isinstance(value, list) else f"{value:g}" \
+        if isinstance(value, float) else str(value)
+    return changed, f"B: {short}={shown}"
+
+
+class TwinDialog(QtWidgets.QDialog):
+    """Which setting to change, and its new value (prefilled with the current one)."""
+
+    def __init__(self, config: RunConfig, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Run again with one change")
+        self.config = config
+        self.result_config: RunConfig | None = None
+        self.label = ""
+        form = QtWidgets.QFormLayout(self)
+        note = QtWidgets.QLabel("A second network, same seed (same first weights and batch order), trained "
+                                "alongside this one with one setting changed. Both start from scratch.")
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.setting = QtWidgets.QComboBox()
+        self.setting.addItems(list(CHANGES))
+        self.value = QtWidgets.QComboBox()
+        self.value.setEditable(True)
+        form.addRow("Change", self.setting)
+        form.addRow("New value", self.value)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setting.currentTextChanged.connect(self._setting_changed)
+        self._setting_changed(self.setting.currentText())
+
+    def _setting_changed(self, setting: str) -> None:
+        self.value.clear()
+        self.value.addItems(CHOICES.get(setting, []))
+        self.value.setEditable(setting not in CHOICES)
+        self.value.setCurrentText(current_value(self.config, setting))
+
+    def choose(self, setting: str, value: str) -> None:
+        self.setting.setCurrentText(setting)
+        self.value.setCurrentText(value)
+
+    def accept(self) -> None:
+        try:
+            self.result_config, self.label = twin_config(self.config, self.setting.currentText(),
+                                                         self.value.currentText())
+        except (ValueError, NnvizError) as exc:
+            QtWidgets.QMessageBox.warning(self, "Invalid value", str(exc))
+            return
+        super().accept()
+
+
+class TwinRun(QtCore.QObject):
+    """The B run: its worker and thread, its overlay. ``active`` while it runs."""
+
+    overlay_changed = QtCore.Signal()
+
+    def __init__(self, window, data_dir: str | None, snapshot_rate: float) -> None:
+        super().__init__(window)
+        self.window = window
+        self.data_dir, self.snapshot_rate = data_dir, snapshot_rate
+        self.worker: TrainingWorker | None = None
+        self.thread: QtCore.QThread | None = None
+        self.label = ""
+        self.dotted = ""
+        self.state = "empty"
+        self.overlay: CurveOverlay | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.worker is not None
+
+    def start(self, config: RunConfig, label: str, dotted: str) -> None:
+        """Load B (the caller reloads A with the same seed at the same time)."""
+        self.stop()
+        self.label, self.dotted = label, dotted
+        self.overlay = CurveOverlay(label, TWIN_COLOUR, np.zeros(0), np.zeros(0), np.zeros(0))
+        self.worker = TrainingWorker(self.data_dir, snapshot_rate=self.snapshot_rate)
+        self.thread = QtCore.QThread(self)
+        self.worker.moveToThread(self.thread)
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        self.worker.snapshot_ready.connect(self.on_snapshot, queued)
+        self.worker.state_changed.connect(self.on_state_changed, queued)
+        self.worker.error_raised.connect(self.on_error, queued)
+        self.worker.load_failed.connect(self.on_load_failed, queued)
+        self.thread.started.connect(self.worker.run_loop)
+        self.thread.start()
+        self.worker.send("load", config)
+        self.overlay_changed.emit()
+
+    def send(self, command: str, *args) -> None:
+        if self.worker is not None:
+            self.worker.send(command, *args)
+
+    def stop(self, timeout_ms: int = 2000) -> bool:
+        """End the twin's thread; True if it ended in time (or there was none)."""
+        if self.worker is None:
+            return True
+        worker, thread = self.worker, self.thread
+        self.worker = self.thread = None
+        self.overlay = None
+        self.state = "empty"
+        worker.send("quit")
+        thread.quit()
+        ended = thread.wait(timeout_ms)
+        self.overlay_changed.emit()
+        return ended
+
+    @QtCore.Slot(object)
+    def on_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        if self.worker is None:
+            return
+        self.overlay = overlay_from_epochs(self.label, TWIN_COLOUR, snapshot.epochs)
+        self.overlay_changed.emit()
+        self.worker.frame_drawn()
+
+    @QtCore.Slot(str)
+    def on_state_changed(self, state: str) -> None:
+        self.state = state
+
+    @QtCore.Slot(str, str)
+    def on_error(self, title: str, message: str) -> None:
+        self.window.statusBar().showMessage(f"{self.label}: {title}: {message}", 8000)
+
+    @QtCore.Slot(str)
+    def on_load_failed(self, message: str) -> None:
+        QtWidgets.QMessageBox.warning(self.window, "Cannot start the twin run", message)
+        self.stop()
