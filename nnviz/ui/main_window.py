@@ -19,6 +19,7 @@ from . import settings as stored
 from . import theme
 from .controls import ControlPanel
 from .errors import show_error
+from .frame_budget import DEFAULT_DRAW_BUDGET
 from .examples_dialog import ExamplesDialog
 from .frame_budget import FrameBudget
 from .lab_mode import TRAINING, LabMode
@@ -57,7 +58,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._closed = False
         rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE)
         self.worker = TrainingWorker(data_dir, snapshot_rate=rate)
-        self.frame_budget = FrameBudget(rate, budget=stored.read_float(self.settings, "view/draw_budget", 0.10))
+        self.frame_budget = FrameBudget(rate, budget=stored.read_float(self.settings, "view/draw_budget", DEFAULT_DRAW_BUDGET))
         self.budget_timer = QtCore.QTimer(self)
         self.budget_timer.setInterval(500)
         self.budget_timer.timeout.connect(self._check_frame_budget)

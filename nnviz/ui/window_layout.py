@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.snapshot import TrainingSnapshot
 
+from .frame_budget import DEFAULT_DRAW_BUDGET
 from .panels import Panel
 
 SNAPSHOT_RATES = (5.0, 10.0, 20.0, 30.0)
@@ -102,7 +103,7 @@ def build_menus(window, snapshot_rate: float) -> None:
     smooth.setCheckable(True)
     smooth.setChecked(window.frame_budget.budget > 0.2)
     smooth.setToolTip("Let drawing take up to half the time, for small demos where speed does not matter")
-    smooth.toggled.connect(lambda on: window.set_draw_budget(0.5 if on else 0.10))
+    smooth.toggled.connect(lambda on: window.set_draw_budget(0.5 if on else DEFAULT_DRAW_BUDGET))
     window.lab_mode.fill_menu(menu.addMenu("&Labs"))
     help_menu = menu.addMenu("&Help")
     help_menu.addAction("Keys", lambda: QtWidgets.QMessageBox.information(

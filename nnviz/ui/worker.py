@@ -6,7 +6,7 @@ between batches because a busy slot would never see queued signals. Snapshots go
 GUI has drawn the previous one (so a slow projector laptop drops frames instead of lagging), but
 always after a single step, a pause, an epoch end that is due, divergence and the end of a run.
 While the GUI draws a snapshot the worker waits (at most ``MAX_DRAW_WAIT``) instead of fighting
-it for the GIL; the window's frame budget keeps that under about 10 % of the time.
+it for the GIL; the window's frame budget keeps that to about 5 % of the time.
 """
 
 from __future__ import annotations
