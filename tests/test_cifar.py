@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.core import datasets
 from nnviz.core.cifar import (
     CIFAR10_CLASS_NAMES,
     CIFAR10_TRAIN_FILES,
@@ -17,7 +16,7 @@ from nnviz.core.cifar import (
     read_cifar_batch,
     read_cifar_class_names,
 )
-from nnviz.core.datasets import IMAGE_DATASETS, clear_dataset_cache, find_dataset_dir, load_dataset
+from nnviz.core.datasets import IMAGE_DATASETS, find_dataset_dir, load_dataset
 from nnviz.core.errors import DatasetError
 from nnviz.core.presets import get_preset
 
@@ -40,14 +39,7 @@ def write_cifar(folder: Path, *, n: int = N_PER_BATCH, meta: bool = True) -> Pat
     return folder
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
-    monkeypatch.setenv("NNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(datasets, "SYSTEM_DATASETS_DIR", tmp_path / "system")
-    clear_dataset_cache()
-    yield
-    clear_dataset_cache()
+pytestmark = pytest.mark.usefixtures("isolated_data_env")  # see conftest.py
 
 
 def test_record_layout(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import pytest
 from nnviz.core import datasets
 from nnviz.core.datasets import (
     IMAGE_DATASETS,
-    clear_dataset_cache,
     dataset_search_dirs,
     dataset_status,
     find_dataset_dir,
@@ -49,15 +48,7 @@ def write_fake_set(
     return folder
 
 
-@pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Point the cache at an empty tmp folder and hide /usr/share/datasets, for every test."""
-    monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
-    monkeypatch.setenv("NNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(datasets, "SYSTEM_DATASETS_DIR", tmp_path / "system")
-    clear_dataset_cache()
-    yield
-    clear_dataset_cache()
+pytestmark = pytest.mark.usefixtures("isolated_data_env")  # see conftest.py
 
 
 def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
