@@ -219,3 +219,12 @@ def test_random_shift_moves_each_image_within_the_limit():
     assert set(rows) <= {2, 3, 4, 5, 6} and set(cols) <= {2, 3, 4, 5, 6}
     assert len(set(zip(rows, cols))) > 5  # different shifts for different samples
     assert np.all(shifted.reshape(50, -1).sum(axis=1) == 1)  # nothing lost or duplicated
+
+
+def test_more_epochs_make_a_finished_run_steppable_again():
+    trainer = Trainer(mlp_config(**{"training.epochs": 1}), small_image_dataset())
+    trainer.run()
+    assert trainer.state == FINISHED
+    trainer.set_epochs(2)
+    assert trainer.state == "ready" and trainer.step_epoch() is not None and trainer.epoch == 2
+    assert trainer.state == FINISHED

@@ -113,6 +113,15 @@ class Trainer:
             raise ValueError(f"the batch size must be a positive integer, got {value}")
         self.batch_size = int(value)
 
+    def set_epochs(self, epochs: int) -> None:
+        """Train for ``epochs`` in total; an explicit count replaces an iteration limit.
+
+        A finished run given more epochs becomes steppable again.
+        """
+        self.config = self.config.with_changes(**{"training.epochs": int(epochs), "training.iterations": None})
+        if self.state == FINISHED and not self.finished:
+            self.state = READY
+
     # --- progress ----------------------------------------------------------------------------
     @property
     def n_train(self) -> int:

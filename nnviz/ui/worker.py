@@ -272,9 +272,8 @@ class TrainingWorker(QObject):
             return
         changes = {"training.epochs": int(epochs), "training.iterations": None}
         self.config = self.config.with_changes(**changes)
-        self.trainer.config = self.trainer.config.with_changes(**changes)
+        self.trainer.set_epochs(epochs)
         if self.state == FINISHED and not self.trainer.finished:
-            self.trainer.state = "ready"  # the core's READY: stepping may go on
             self._set_state(PAUSED)
         if self.state != RUNNING:
             self._emit_snapshot()
