@@ -150,6 +150,19 @@ def nice_level(value: float) -> float:
     return 10.0 ** (exponent + 1)
 
 
+def column_labels(names) -> list[str]:
+    """Labels for a horizontal row of classes: the names when they are short (digits), else the
+    class numbers, since ten names like "Ankle boot" side by side overlap in any panel width."""
+    return list(names) if max((len(n) for n in names), default=0) <= 3 else [str(i) for i in range(len(names))]
+
+
+def row_labels(names) -> list[str]:
+    """Labels for a column of classes, numbered when the columns are (see column_labels)."""
+    if column_labels(names) == list(names):
+        return list(names)
+    return [f"{name}  {i}" for i, name in enumerate(names)]
+
+
 def integer_ticks(axis: pg.AxisItem, count: float) -> None:
     """Whole-number ticks (units, epochs): 1, 2, 5, 10, ... apart, about eight along the axis."""
     major = next(step for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if count / step <= 8)

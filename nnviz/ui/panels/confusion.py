@@ -143,9 +143,8 @@ class ConfusionMatrixPanel(Panel):
         """Class names on both axes, at the cell centres (once per data set)."""
         self._class_names = names
         k = len(names)
-        ticks = [[(i + 0.5, name) for i, name in enumerate(names)]]
-        self.plot.getAxis("left").setTicks(ticks)
-        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks([[(i + 0.5, t) for i, t in enumerate(theme.row_labels(names))]])
+        self.plot.getAxis("bottom").setTicks([[(i + 0.5, t) for i, t in enumerate(theme.column_labels(names))]])
         self.plot.setRange(xRange=(0, k), yRange=(0, k), padding=0)
 
     def _redraw(self) -> None:

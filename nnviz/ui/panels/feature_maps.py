@@ -19,6 +19,10 @@ def probe_caption(snapshot: TrainingSnapshot) -> str:
     true = names[snapshot.probe_label] if 0 <= snapshot.probe_label < len(names) else "?"
     predicted = names[snapshot.probe_prediction] if 0 <= snapshot.probe_prediction < len(names) else "?"
     mark = "✓" if snapshot.probe_label == snapshot.probe_prediction else "✗"
+    if theme.column_labels(names) != list(names):  # bars are numbered: give number and name
+        if snapshot.probe_label == snapshot.probe_prediction:
+            return f"true = predicted = {snapshot.probe_label} ({true}) {mark}"
+        return f"true {snapshot.probe_label} ({true}) · predicted {snapshot.probe_prediction} ({predicted}) {mark}"
     return f"true {true} · predicted {predicted} {mark}"
 
 
