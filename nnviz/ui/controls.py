@@ -303,5 +303,7 @@ class ControlPanel(QtWidgets.QScrollArea):
             self.set_config(self.config)  # show the settings still in force
             return
         if config.to_dict() != self.config.to_dict():
-            renamed = config.model != self.config.model or config.data.name != self.config.data.name
+            # Another data set keeps the demo's name (the lecture's "swap MNIST for Fashion-MNIST");
+            # another model makes it the lecturer's own.
+            renamed = config.model != self.config.model
             self.config_edited.emit(config.with_changes(preset="custom") if renamed else config)

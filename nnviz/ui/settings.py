@@ -27,7 +27,7 @@ def default_config(data_dir: str | None) -> RunConfig:
     if dataset_status("mnist", data_dir):
         return preset_config("nielsen")
     if dataset_status("fashion-mnist", data_dir):
-        return preset_config("nielsen").with_changes(**{"data.name": "fashion-mnist", "preset": "custom"})
+        return preset_config("nielsen").with_changes(**{"data.name": "fashion-mnist"})
     return preset_config("xor-mlp")
 
 
