@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from nnviz.core import datasets, downloads
-from nnviz.core.cifar import cifar_batch_bytes
+from nnviz.core.cifar import CIFAR10_CLASS_NAMES, cifar_batch_bytes
 from nnviz.core.datasets import load_dataset
 from nnviz.core.downloads import DOWNLOADS, DownloadCancelled, availability, fetch_dataset, get_download
 from nnviz.core.errors import DatasetError
@@ -346,7 +346,7 @@ def test_cifar_archive_is_unpacked_and_loads(tmp_path: Path, monkeypatch) -> Non
     for name in (*(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin"):
         members[f"cifar-10-batches-bin/{name}"] = cifar_batch_bytes(
             rng.integers(0, 256, (4, 3, 32, 32)), np.arange(4) % 10)
-    members["cifar-10-batches-bin/batches.meta.txt"] = "\n".join(datasets.CIFAR10_CLASS_NAMES).encode() + b"\n\n"
+    members["cifar-10-batches-bin/batches.meta.txt"] = "\n".join(CIFAR10_CLASS_NAMES).encode() + b"\n\n"
     members["cifar-10-batches-bin/readme.html"] = b"<html></html>"
     members["../escape.bin"] = b"never written"
     www = tmp_path / "www"
