@@ -214,6 +214,7 @@ def _pct(value: float | None) -> str:
 
 # --- info --------------------------------------------------------------------------------------
 def command_info(args: argparse.Namespace) -> int:
+    from .core.lessons.parameters import ArchitectureCount, fully_connected_specs
     from .core.models import build_network
     from .core.network import Sequential
 
@@ -221,10 +222,7 @@ def command_info(args: argparse.Namespace) -> int:
         sizes = args.sizes
         if len(sizes) < 2:
             raise CliError("--sizes needs at least an input and an output size, e.g. 3-5-4-5-2")
-        specs = []
-        for units in sizes[1:]:
-            specs += [{"type": "dense", "units": units}, {"type": "sigmoid"}]
-        network = Sequential(specs, (sizes[0],))
+        network = Sequential(fully_connected_specs(tuple(sizes)), (sizes[0],))
         title = "fully connected " + "-".join(map(str, sizes))
     else:
         config = get_preset(args.preset or "nielsen").config()
@@ -233,15 +231,11 @@ def command_info(args: argparse.Namespace) -> int:
         input_shape, n_classes = data_shape(config.data.name)
         network = build_network(config.model, input_shape, n_classes, np.random.default_rng(0))
         title = f"{config.preset} on {config.data.name}"
-    rows = network.layer_counts()
+    counts = ArchitectureCount(title, title, network.input_shape, network.layer_counts())
     print(title)
     print(network.summary())
-    neurons = sum(r.neurons for r in rows)
-    weights = sum(r.weights for r in rows)
-    biases = sum(r.biases for r in rows)
-    macs = sum(r.macs for r in rows)
-    print(f"{neurons:,} neurons, {weights:,} weights, {biases:,} biases: {weights + biases:,} learnable "
-          f"parameters; {macs:,} multiply-accumulates per sample")
+    print(f"{counts.neurons:,} neurons, {counts.weights:,} weights, {counts.biases:,} biases: {counts.total:,} "
+          f"learnable parameters; {counts.macs:,} multiply-accumulates per sample")
     return 0
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from nnviz.core.conv import Conv2D, conv_output_size
 from nnviz.core.errors import ModelFileError
+from nnviz.core.lessons.parameters import fully_connected_specs
 from nnviz.core.model_io import load_model, save_model
 from nnviz.core.models import build_network
 from nnviz.core.network import Sequential
@@ -20,10 +21,7 @@ from nnviz.core.trainer import Trainer
 
 
 def fully_connected(sizes: list[int]) -> Sequential:
-    specs = []
-    for units in sizes[1:]:
-        specs += [{"type": "dense", "units": units}, {"type": "sigmoid"}]
-    return Sequential(specs, (sizes[0],))
+    return Sequential(fully_connected_specs(tuple(sizes)), (sizes[0],))
 
 
 def test_parameter_counts_of_the_slides_networks():

@@ -113,20 +113,14 @@ def build_snapshot(trainer, *, probe_index: int | None = None, probe_split: str 
                      activations=tuple((name, np.array(out[0])) for name, out in taps),
                      probabilities=np.array(trainer.loss.output_values(outputs)[0]))
     confusion = trainer.confusion(confusion_split) if confusion_split else None
-    records = history.epochs
-    speed = _running_speed(trainer) if trainer.batch_in_epoch or not records else records[-1].samples_per_second
     ipe = trainer.n_train / trainer.batch_size
     return TrainingSnapshot(
         state=trainer.state, message=trainer.message, epoch=trainer.epoch, iteration=trainer.iteration,
         batch_in_epoch=trainer.batch_in_epoch, batches_in_epoch=trainer.batches_in_epoch,
         iterations_per_epoch=float(math.ceil(ipe)), learning_rate=trainer.learning_rate,
-        momentum=trainer.optimizer.momentum, batch_size=trainer.batch_size, samples_per_second=speed,
+        momentum=trainer.optimizer.momentum, batch_size=trainer.batch_size, samples_per_second=trainer.samples_per_second,
         train_loss=history.iteration_loss.copy() if include_loss_curve else np.zeros(0, np.float32),
         epochs=curves, first_layer_kind=kind, first_layer_weights=weights, filter_images=images,
         class_names=tuple(dataset.class_names), confusion_split=confusion_split or "",
         confusion=confusion, **probe)
 
-
-def _running_speed(trainer) -> float:
-    seconds = trainer._epoch_seconds
-    return trainer._epoch_seen / seconds if seconds > 0 else 0.0

@@ -133,6 +133,14 @@ class Trainer:
         return self.batch_in_epoch + math.ceil((self.n_train - self._position) / self.batch_size)
 
     @property
+    def samples_per_second(self) -> float:
+        """Training speed of the epoch under way, else of the last finished epoch."""
+        if self.batch_in_epoch and self._epoch_seconds > 0:
+            return self._epoch_seen / self._epoch_seconds
+        epochs = self.history.epochs
+        return epochs[-1].samples_per_second if epochs else 0.0
+
+    @property
     def finished(self) -> bool:
         t = self.config.training
         return self.epoch >= t.epochs or (t.iterations is not None and self.iteration >= t.iterations)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nnviz.core.layers import ACTIVATION_FUNCTIONS
+from nnviz.core.layers import softmax as softmax_rows
 
 from .text_table import format_table
 
@@ -50,14 +51,12 @@ def derivative(name: str, z: np.ndarray | float) -> np.ndarray:
 
 def softmax(scores: Sequence[float]) -> np.ndarray:
     """e^z_j / sum_k e^z_k of a score vector (shifted by its maximum: no overflow)."""
-    z = np.asarray(scores, dtype=np.float64)
-    e = np.exp(z - z.max())
-    return e / e.sum()
+    return softmax_rows(np.asarray(scores, dtype=np.float64)[None, :])[0]
 
 
 def logistic(x: np.ndarray | float, w: float, b: float) -> np.ndarray:
-    """f(x) = 1 / (1 + exp(-(b + w x))), written with tanh so it never overflows."""
-    return 0.5 * (1 + np.tanh(0.5 * (b + w * np.asarray(x, dtype=np.float64))))
+    """f(x) = 1 / (1 + exp(-(b + w x)))."""
+    return ACTIVATION_FUNCTIONS["sigmoid"](b + w * np.asarray(x, dtype=np.float64))
 
 
 def logistic_bump(x: np.ndarray, steepness: float, shifts: Sequence[float],
