@@ -47,10 +47,18 @@ class History:
     epochs: list[EpochRecord] = field(default_factory=list)
 
     def add_iteration_loss(self, value: float) -> None:
-        if self.n_iterations == self._loss.shape[0]:
-            self._loss = np.concatenate([self._loss, np.zeros_like(self._loss)])
-        self._loss[self.n_iterations] = value
+        self.reserve(1)[self.n_iterations] = value
         self.n_iterations += 1
+
+    def reserve(self, count: int) -> np.ndarray:
+        """The loss buffer, grown so that ``count`` more iterations fit (the trainer writes into it
+        directly and then advances ``n_iterations``)."""
+        needed = self.n_iterations + count
+        if needed > self._loss.shape[0]:
+            grown = np.zeros(max(needed, 2 * self._loss.shape[0]), dtype=self._loss.dtype)
+            grown[: self.n_iterations] = self._loss[: self.n_iterations]
+            self._loss = grown
+        return self._loss
 
     @property
     def iteration_loss(self) -> np.ndarray:

@@ -28,6 +28,15 @@ def _buffer(layer: "Layer", attribute: str, shape: tuple[int, ...], dtype: np.dt
     return buffer
 
 
+def _buffer_like(layer: "Layer", attribute: str, like: np.ndarray) -> np.ndarray:
+    """Like `_buffer`, with the memory order of ``like`` (channels-last stays channels-last)."""
+    buffer = getattr(layer, attribute, None)
+    if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype or buffer.strides != like.strides:
+        buffer = np.empty_like(like)
+        setattr(layer, attribute, buffer)
+    return buffer
+
+
 class Layer:
     """Base class: a layer without parameters that passes shapes through."""
 
@@ -115,7 +124,8 @@ class Dense(Layer):
         np.add.reduce(grad_out, axis=0, out=self.grads["b"])  # np.sum adds ~4 us of wrapper
         if not self.needs_input_grad:
             return grad_out  # unused by the caller; avoids a (N, n_in) matmul
-        return grad_out @ self.params["W"].T
+        dx = _buffer(self, "_dx", x.shape, grad_out.dtype)
+        return np.matmul(grad_out, self.params["W"].T, out=dx)
 
     def spec(self):
         return {"type": self.kind, "units": self.units, "init": self.init, "init_std": self.init_std,
@@ -184,53 +194,78 @@ class Activation(Layer):
         return self.kind
 
 
-class Sigmoid(Activation):
-    kind = "sigmoid"
+# Element-wise kernels shared by the activation layers and the fused dense path (dense_stack.py),
+# so both compute bit-identical values. forward(z, out) writes a = f(z); backward(z, a, grad, out)
+# writes dL/dz = grad * f'(z), from z or a, whichever the derivative needs.
+def sigmoid_forward(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # 1 / (1 + exp(-z)) with -z capped: in float32 at 30 (sigmoid(-30) = 9e-14), which keeps exp
+    # from overflowing and keeps every value and product normal; subnormal floats slow the CPU
+    # down 100-fold. (0.5 * (1 + tanh(z / 2)) would cancel to exactly 0 below z = -17.)
+    np.negative(z, out=out)
+    np.minimum(out, _EXP_LIMIT[z.dtype.itemsize >= 8], out=out)
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
-    def forward(self, x, *, training=False):
-        # 1 / (1 + exp(-x)) with -x capped: in float32 at 30 (sigmoid(-30) = 9e-14), which keeps exp
-        # from overflowing and keeps every value and product normal; subnormal floats slow the CPU
-        # down 100-fold. (0.5 * (1 + tanh(x / 2)) would cancel to exactly 0 below x = -17.)
-        y = _buffer(self, "_y", x.shape, x.dtype)
-        np.negative(x, out=y)
-        np.minimum(y, _EXP_LIMIT[x.dtype.itemsize >= 8], out=y)
-        np.exp(y, out=y)
-        y += 1
-        np.reciprocal(y, out=y)
-        self._y = y
-        return y
 
-    def backward(self, grad_out):
-        y = self._y
-        grad = 1 - y
-        grad *= y
-        grad *= grad_out
-        return grad
+def sigmoid_backward(z: np.ndarray, a: np.ndarray, grad: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.subtract(1, a, out=out)
+    out *= a
+    out *= grad
+    return out
+
+
+def tanh_forward(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.tanh(z, out=out)
+
+
+def tanh_backward(z: np.ndarray, a: np.ndarray, grad: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.multiply(a, a, out=out)
+    np.subtract(1, out, out=out)
+    out *= grad
+    return out
+
+
+def relu_forward(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0, out=out)
+
+
+def relu_backward(z: np.ndarray, a: np.ndarray, grad: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.multiply(grad, z > 0, out=out)
 
 
 _EXP_LIMIT = {False: 30.0, True: 700.0}  # cap of the exp argument in float32 / float64
 
 
-class Tanh(Activation):
-    kind = "tanh"
+class _KernelActivation(Activation):
+    """An activation computed by a forward/backward kernel pair into reused buffers."""
 
-    def forward(self, x, *, training=False):
-        self._y = np.tanh(x)
-        return self._y
-
-    def backward(self, grad_out):
-        return grad_out * (1 - self._y * self._y)
-
-
-class ReLU(Activation):
-    kind = "relu"
+    forward_kernel = staticmethod(sigmoid_forward)
+    backward_kernel = staticmethod(sigmoid_backward)
 
     def forward(self, x, *, training=False):
         self._x = x
-        return np.maximum(x, 0)
+        self._y = self.forward_kernel(x, _buffer_like(self, "_out", x))
+        return self._y
 
     def backward(self, grad_out):
-        return grad_out * (self._x > 0)
+        return self.backward_kernel(self._x, self._y, grad_out, _buffer_like(self, "_grad", self._y))
+
+
+class Sigmoid(_KernelActivation):
+    kind = "sigmoid"
+
+
+class Tanh(_KernelActivation):
+    kind = "tanh"
+    forward_kernel = staticmethod(tanh_forward)
+    backward_kernel = staticmethod(tanh_backward)
+
+
+class ReLU(_KernelActivation):
+    kind = "relu"
+    forward_kernel = staticmethod(relu_forward)
+    backward_kernel = staticmethod(relu_backward)
 
 
 class Step(Activation):

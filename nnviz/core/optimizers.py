@@ -11,6 +11,9 @@ from typing import ClassVar
 import numpy as np
 
 ParamList = list[tuple[str, np.ndarray, np.ndarray]]  # (key, parameter, gradient)
+# The same parameters and gradients as two flat arrays whose pieces the ParamList's arrays view
+# (see Sequential._pack_parameters); optional, for updates in one call.
+FlatParams = tuple[np.ndarray, np.ndarray]
 
 
 class Optimizer:
@@ -24,7 +27,7 @@ class Optimizer:
         self._buffers: dict[str, np.ndarray] = {}
         self.t = 0
 
-    def step(self, params: ParamList) -> None:
+    def step(self, params: ParamList, flat: FlatParams | None = None) -> None:
         raise NotImplementedError
 
     def _scratch(self, key: str, p: np.ndarray) -> np.ndarray:
@@ -58,8 +61,15 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def step(self, params):
+    def step(self, params, flat=None):
         lr, mu = self.learning_rate, self.momentum
+        if flat is not None and not mu and not self.weight_decay:
+            p, g = flat
+            step = self._scratch("flat", p)
+            np.multiply(g, p.dtype.type(lr), out=step)
+            p -= step
+            self.t += 1
+            return
         for key, p, g in params:
             g = self._gradient(p, g)
             if mu:
@@ -91,7 +101,7 @@ class Adam(Optimizer):
     name = "adam"
     beta1, beta2, eps = 0.9, 0.999, 1e-8
 
-    def step(self, params):
+    def step(self, params, flat=None):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         scale = self.learning_rate * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
