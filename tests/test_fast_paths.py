@@ -149,3 +149,12 @@ def test_history_reserve_keeps_what_is_recorded():
     buffer[5:8] = [5.0, 6.0, 7.0]
     history.n_iterations = 8
     np.testing.assert_array_equal(history.iteration_loss, np.arange(8, dtype=np.float32))
+
+
+def test_step_for_trains_chunks_sized_by_the_measured_speed():
+    trainer = Trainer(mlp("sigmoid", "quadratic", "sigmoid", **{"training.batch_size": 4}), small_image_dataset())
+    assert trainer.step_for(10.0).iteration == 1  # no speed known yet: one batch
+    trainer.step_for(0.0)
+    assert trainer.iteration == 2  # at least one batch, however short the time asked for
+    result = trainer.step_for(10.0)  # ten seconds' worth: the rest of the epoch, not beyond
+    assert trainer.iteration == 30 and result.epoch_finished is not None and result.epoch_finished.epoch == 1

@@ -93,6 +93,7 @@ class Trainer:
         self._epoch_seen = 0
         self._epoch_seconds = 0.0
         self._loss_limit = math.inf  # set from the first batch's loss
+        self._seconds_per_batch = 0.0  # measured by step_batches, for step_for
         self.last_eval: dict[str, EvalResult] = {}
         self._confusions: dict[str, tuple[EvalResult, np.ndarray]] = {}  # per split, for its last evaluation
 
@@ -221,11 +222,21 @@ class Trainer:
         self._epoch_loss_sum += loss_sum
         self._epoch_correct += correct
         self._epoch_seen += seen
-        self._epoch_seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        self._epoch_seconds += elapsed
+        if it > first:
+            self._seconds_per_batch = elapsed / (it - first)
         if not loss <= self._loss_limit:
             return self._diverge(loss)
         record = self._finish_epoch() if position >= n or self.finished else None
         return BatchResult(it, self.epoch, loss, epoch_finished=record)
+
+    def step_for(self, seconds: float) -> BatchResult:
+        """Train about ``seconds`` worth of batches (at least one; never past an epoch's end),
+        judged from the speed of the previous call: how the CLI and the worker train in chunks
+        and still answer within ``seconds``."""
+        per_batch = self._seconds_per_batch
+        return self.step_batches(max(1, int(seconds / per_batch)) if per_batch > 0 else 1)
 
     def step_epoch(self) -> EpochRecord | None:
         """Train the rest of the current epoch; returns its record (None if it diverged or ended)."""

@@ -36,6 +36,7 @@ EMPTY, LOADING, READY, RUNNING, PAUSED, STOPPED = "empty", "loading", "ready", "
 FINISHED = "finished"
 STEPPABLE = (READY, PAUSED)
 MAX_DRAW_WAIT = 0.15  # seconds the worker waits for the GUI to draw a snapshot before training on
+CHUNK_SECONDS = 0.01  # training time per chunk of batches at full speed
 
 
 class TrainingWorker(QObject):
@@ -128,8 +129,11 @@ class TrainingWorker(QObject):
 
     def _train_one_batch(self, *, single: bool = False) -> None:
         trainer = self.trainer
-        result = trainer.step_batch()
-        self._samples += trainer.batch_size
+        done = trainer.iteration
+        # Full speed trains chunks of about 10 ms (commands still answered within that); single
+        # steps and a batches-per-second limit train exactly one batch.
+        result = trainer.step_batch() if single or self._batches_per_second > 0 else trainer.step_for(CHUNK_SECONDS)
+        self._samples += (trainer.iteration - done) * trainer.batch_size
         if result.diverged or trainer.state == DIVERGED:
             self._set_state(DIVERGED)
         elif trainer.finished:
