@@ -92,11 +92,14 @@ class NnvizWorker:
         eval_seconds = 0.0
         seen = 0
         started = time.perf_counter()
-        for _ in range(n_batches):
-            result = trainer.step_batch()
+        done = 0
+        while done < n_batches:  # in chunks, as `nnviz train` does; a chunk stops at an epoch's end
+            before = trainer.iteration
+            result = trainer.step_batches(n_batches - done)
+            done += trainer.iteration - before
+            seen += (trainer.iteration - before) * trainer.batch_size
             if result.epoch_finished is not None:
                 eval_seconds += result.epoch_finished.eval_seconds
-            seen += trainer.batch_size
         seconds = time.perf_counter() - started - eval_seconds
         if trainer.state != "ready":
             raise RuntimeError(f"{name} trainer is {trainer.state}: {trainer.message}")

@@ -38,6 +38,13 @@ def difference_to_targets(outputs: np.ndarray, labels: np.ndarray, out: np.ndarr
     return np.subtract(outputs, targets, out=out)
 
 
+def _labels_into(labels: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return labels
+    out[...] = labels
+    return out
+
+
 @functools.lru_cache(maxsize=16)
 def _identity(k: int, dtype: np.dtype) -> np.ndarray:
     eye = np.eye(k, dtype=dtype)
@@ -56,11 +63,11 @@ class Loss:
     def backward(self) -> np.ndarray:
         raise NotImplementedError
 
-    def predict_labels(self, outputs: np.ndarray) -> np.ndarray:
-        """Class index per row: arg-max, or output >= 0.5 for a single unit."""
+    def predict_labels(self, outputs: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Class index per row (into ``out`` if given): arg-max, or output >= 0.5 for a single unit."""
         if outputs.shape[1] == 1:
-            return (outputs[:, 0] >= 0.5).astype(np.int64)
-        return outputs.argmax(axis=1)
+            return _labels_into((outputs[:, 0] >= 0.5).astype(np.int64), out)
+        return outputs.argmax(axis=1, out=out)
 
     def output_values(self, outputs: np.ndarray) -> np.ndarray:
         """What the network "says" per class, for display (probabilities where they exist)."""
@@ -143,8 +150,8 @@ class PerceptronCriterion(Loss):
     def backward(self):
         return self._grad
 
-    def predict_labels(self, outputs):
-        return (outputs[:, 0] >= 0).astype(np.int64)
+    def predict_labels(self, outputs, out=None):
+        return _labels_into((outputs[:, 0] >= 0).astype(np.int64), out)
 
     def output_values(self, outputs):
         return (outputs >= 0).astype(outputs.dtype)

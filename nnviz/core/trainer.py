@@ -87,6 +87,9 @@ class Trainer:
         self._position = 0  # samples consumed in the current epoch
         self._x_train, self._y_train = dataset.split("train")
         self._n_train = int(self._y_train.shape[0])
+        # Predicted class of every training example of the epoch, by position in its order: a
+        # chunk counts its correct answers in one go instead of three NumPy calls per batch.
+        self._predicted = np.zeros(self._n_train, dtype=np.int64)
         self._order = np.arange(0)
         self._epoch_loss_sum = 0.0
         self._epoch_correct = 0
@@ -190,11 +193,13 @@ class Trainer:
         last = first + count if iterations is None else min(first + count, iterations)
         losses = self.history.reserve(last - first)
         offset = self.history.n_iterations - first  # history index of iteration `it`
-        it, position, seen, correct, loss_sum, loss = first, self._position, 0, 0, 0.0, math.nan
+        predicted = self._predicted
+        it, position, loss_sum, loss = first, self._position, 0.0, math.nan
+        chunk_start = position
         while it < last:
             stop = min(position + batch, n)
             rows = order[position:stop]
-            xb, yb = x[rows], y[rows]
+            xb, yb = x.take(rows, axis=0), y.take(rows)  # ndarray.take: the fastest gather of rows
             if augment:
                 xb = random_shift(xb, augment, self.augment_rng)
             outputs = network.forward(xb, training=True) if fused is None else fused.forward(xb)
@@ -208,10 +213,9 @@ class Trainer:
             else:
                 fused.backward(loss_fn.backward())
             optimizer.step(params, flat)
-            correct += int(np.count_nonzero(loss_fn.predict_labels(outputs) == yb))
+            loss_fn.predict_labels(outputs, predicted[position:stop])
             losses[offset + it] = loss
             loss_sum += loss * (stop - position)
-            seen += stop - position
             it += 1
             position = stop
             if position >= n:
@@ -220,8 +224,8 @@ class Trainer:
         self.batch_in_epoch += it - first
         self.iteration, self._position = it, position
         self._epoch_loss_sum += loss_sum
-        self._epoch_correct += correct
-        self._epoch_seen += seen
+        self._epoch_correct += int(np.count_nonzero(predicted[chunk_start:position] == y.take(order[chunk_start:position])))
+        self._epoch_seen += position - chunk_start
         elapsed = time.perf_counter() - started
         self._epoch_seconds += elapsed
         if it > first:
