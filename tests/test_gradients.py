@@ -167,3 +167,35 @@ def test_perceptron_criterion_gives_the_perceptron_rule():
     eta = 0.5
     new_w = dense.params["W"] - eta * dense.grads["W"]
     np.testing.assert_allclose(new_w[:, 0], eta * x[0] * 1)
+
+
+def first_max_pool_reference(x: np.ndarray, p: int, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Window by window: the maximum, and the gradient sent to its first position in row-major order."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h // p, w // p))
+    dx = np.zeros_like(x)
+    for index in np.ndindex(out.shape):
+        b, ch, i, j = index
+        window = x[b, ch, i * p:(i + 1) * p, j * p:(j + 1) * p]
+        first = np.argmax(window)  # np.argmax returns the first maximum in row-major order
+        out[index] = window.flat[first]
+        dx[b, ch, i * p + first // p, j * p + first % p] = grad[index]
+    return out, dx
+
+
+@pytest.mark.parametrize("size,shape,channels_last", [
+    (2, (3, 4, 8, 8), False), (2, (2, 3, 9, 7), True), (3, (2, 2, 9, 10), False), (3, (1, 3, 7, 8), True),
+    (1, (2, 2, 3, 3), False), (4, (1, 2, 8, 9), True),
+])
+def test_maxpool_matches_window_by_window_first_maximum_with_many_ties(size, shape, channels_last, rng):
+    x = rng.integers(0, 3, shape).astype(np.float32)  # three values only: ties everywhere
+    if channels_last:  # as a conv layer hands it over: an (N, C, H, W) view of NHWC memory
+        n, c, h, w = shape
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    pool = MaxPool2D(size)
+    pool.build(shape[1:], rng, np.float32)
+    out = pool.forward(x)
+    grad = rng.standard_normal(out.shape).astype(np.float32)
+    expected_out, expected_dx = first_max_pool_reference(x, size, grad)
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(pool.backward(grad), expected_dx)
