@@ -8,7 +8,6 @@ images ``(N, C, H, W)``. Layers compute in the dtype of their input and paramete
 
 from __future__ import annotations
 
-import functools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -203,15 +202,19 @@ def sigmoid_forward(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     # five calls: 7 % of a Nielsen step). z is floored first, at -30 in float32 (sigmoid(-30) =
     # 9e-14): from z < -87 on, outputs and every product after them would be subnormal floats,
     # which slow a CPU down 10-100-fold (a lecture's "far too large eta" run would crawl).
-    np.maximum(z, _SIGMOID_FLOOR[z.dtype.itemsize >= 8], out=out)
-    return _expit()(out, out=out)
+    np.maximum(z, -30.0 if z.dtype.itemsize < 8 else -700.0, out=out)
+    return (_EXPIT or _load_expit())(out, out=out)
 
 
-@functools.cache
-def _expit():
+_EXPIT = None
+
+
+def _load_expit():
     """scipy.special, imported on first use: it takes a third of a second, which `nnviz info` need not pay."""
+    global _EXPIT
     from scipy.special import expit
 
+    _EXPIT = expit
     return expit
 
 
@@ -241,7 +244,6 @@ def relu_backward(z: np.ndarray, a: np.ndarray, grad: np.ndarray, out: np.ndarra
     return np.multiply(grad, z > 0, out=out)
 
 
-_SIGMOID_FLOOR = {False: -30.0, True: -700.0}  # lowest z passed to the sigmoid in float32 / float64
 
 
 class _KernelActivation(Activation):

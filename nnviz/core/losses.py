@@ -86,7 +86,7 @@ class QuadraticCost(Loss):
 
     def backward(self):
         grad = self._diff
-        grad *= grad.dtype.type(1.0 / grad.shape[0])  # _diff is ours and no longer needed
+        grad *= 1.0 / grad.shape[0]  # _diff is ours and no longer needed
         return grad
 
 

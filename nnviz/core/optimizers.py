@@ -25,6 +25,7 @@ class Optimizer:
         self.weight_decay = float(weight_decay)  # L2 regularisation strength lambda
         self.state: dict[str, np.ndarray] = {}
         self._buffers: dict[str, np.ndarray] = {}
+        self._flat_step: np.ndarray | None = None
         self.t = 0
 
     def step(self, params: ParamList, flat: FlatParams | None = None) -> None:
@@ -65,8 +66,10 @@ class SGD(Optimizer):
         lr, mu = self.learning_rate, self.momentum
         if flat is not None and not mu and not self.weight_decay:
             p, g = flat
-            step = self._scratch("flat", p)
-            np.multiply(g, p.dtype.type(lr), out=step)
+            step = self._flat_step
+            if step is None or step.shape != p.shape or step.dtype != p.dtype:
+                step = self._flat_step = np.empty_like(p)
+            np.multiply(g, lr, out=step)  # a Python float: NumPy computes in p's dtype
             p -= step
             self.t += 1
             return
