@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
@@ -174,6 +175,12 @@ def test_ab_twin_trains_alongside_and_both_curves_show(qtbot, tmp_path, shared_d
         qtbot.waitUntil(lambda: len(curves.epoch_accuracy["val"].getData()[0] or []) == 1, timeout=TIMEOUT)
         x, _ = curves._overlay_items["B: lr=0.5"][1].getData()
         assert len(x) == 1
+        # B's training loss per iteration is drawn too: one point per batch, ending at epoch 1
+        b_iterations = twin.worker.trainer.iteration
+        qtbot.waitUntil(lambda: twin.overlay.iteration_loss.size == b_iterations, timeout=TIMEOUT)
+        np.testing.assert_array_equal(twin.overlay.iteration_loss, twin.worker.trainer.history.iteration_loss)
+        line_x, line_y = curves._overlay_lines["B: lr=0.5"].getData()
+        assert len(line_x) == b_iterations and abs(line_x[-1] - 1.0) < 1e-9 and np.all(np.isfinite(line_y))
         window.run_actions.stop.trigger()
         qtbot.waitUntil(lambda: window.state == "stopped" and twin.state == "stopped", timeout=TIMEOUT)
     finally:

@@ -65,11 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     probe.start(10)
     rows = []
     for _ in range(args.rounds):
-        started, steps = time.perf_counter(), 0
+        started, first = time.perf_counter(), headless.iteration
         while time.perf_counter() - started < args.seconds:
-            headless.step_batch()
-            steps += 1
-        headless_speed = steps * batch / (time.perf_counter() - started)
+            headless.step_for(0.05)  # in chunks, as `nnviz train` trains
+        headless_speed = (headless.iteration - first) * batch / (time.perf_counter() - started)
         count = len(frames)
         window.worker.send("start")
         while len(frames) <= count:  # the first frame after a resume

@@ -3,10 +3,13 @@
 Both trainers get the same seed, hence the same initial weights (when the architecture is the same)
 and the same batch order; only the chosen setting differs. The twin is a second `TrainingWorker`
 in its own QThread; the window forwards its run commands (start, pause, step, stop, speed) to both,
-and the twin's per-epoch curves are overlaid on the Curves panel, labelled with the change.
+and the twin's per-epoch curves and its training loss per iteration (so it shows from the first
+batch on, not only after an epoch) are overlaid on the Curves panel, labelled with the change.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
@@ -100,6 +103,33 @@ class TwinDialog(QtWidgets.QDialog):
         super().accept()
 
 
+class IterationLosses:
+    """The twin's training loss per iteration, put together from the worker's snapshot tails, with
+    x in epochs as the Curves panel places this run's own points."""
+
+    def __init__(self) -> None:
+        self._x = np.zeros(0)
+        self._loss = np.zeros(0, dtype=np.float32)
+
+    def add(self, snapshot: TrainingSnapshot) -> bool:
+        """Append the snapshot's tail; False if it does not continue what is held (ask for all)."""
+        offset = snapshot.extras.get("loss_offset", 0)
+        if offset == 0:
+            self._x, self._loss = np.zeros(0), np.zeros(0, dtype=np.float32)
+        elif offset != self._loss.shape[0]:
+            return False
+        tail = np.asarray(snapshot.train_loss, dtype=np.float32)
+        if tail.size:
+            per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
+            end = snapshot.epoch + snapshot.batch_in_epoch / per_epoch
+            self._x = np.concatenate([self._x, end - np.arange(tail.size - 1, -1, -1) / per_epoch])
+            self._loss = np.concatenate([self._loss, tail])
+        return True
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._x, self._loss
+
+
 class TwinRun(QtCore.QObject):
     """The B run: its worker and thread, its overlay. ``active`` while it runs."""
 
@@ -125,6 +155,7 @@ class TwinRun(QtCore.QObject):
         self.stop()
         self.label, self.dotted = label, dotted
         self.overlay = CurveOverlay(label, TWIN_COLOUR, np.zeros(0), np.zeros(0), np.zeros(0))
+        self._losses = IterationLosses()
         self.worker = TrainingWorker(self.data_dir, snapshot_rate=self.snapshot_rate)
         self.thread = QtCore.QThread(self)
         self.worker.moveToThread(self.thread)
@@ -160,7 +191,11 @@ class TwinRun(QtCore.QObject):
     def on_snapshot(self, snapshot: TrainingSnapshot) -> None:
         if self.worker is None:
             return
-        self.overlay = overlay_from_epochs(self.label, TWIN_COLOUR, snapshot.epochs)
+        if not self._losses.add(snapshot):
+            self.worker.send("resend")  # a tail that does not continue what is held
+        x, loss = self._losses.arrays()
+        self.overlay = dataclasses.replace(overlay_from_epochs(self.label, TWIN_COLOUR, snapshot.epochs),
+                                           iteration_x=x, iteration_loss=loss)
         self.overlay_changed.emit()
         self.worker.frame_drawn()
 

@@ -54,6 +54,9 @@ class CurveOverlay:
     epoch: np.ndarray  # (n,) epochs 1..n
     loss: np.ndarray  # (n,) validation loss (or test / train when there is no validation split)
     accuracy: np.ndarray  # (n,) fraction in [0, 1]
+    # Training loss per iteration, at x = epochs done (a live twin has it; run folders do not).
+    iteration_x: np.ndarray | None = None
+    iteration_loss: np.ndarray | None = None
 
 
 def epoch_ticks(axis: pg.AxisItem, epochs: float) -> None:
@@ -122,6 +125,8 @@ class CurvesPanel(Panel):
         self._last_epochs = None
         self._overlays: list[CurveOverlay] = []
         self._overlay_items: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self._overlay_lines: dict[str, pg.PlotDataItem] = {}  # an overlay's per-iteration loss
+        self._overlay_smooth: dict[str, tuple[float, int, np.ndarray, tuple]] = {}  # weight, n, smoothed, EMA
         self._overlay_epochs = 0
         self._loss_range: tuple = ()
         self._accuracy_range: tuple = ()
@@ -188,6 +193,8 @@ class CurvesPanel(Panel):
         smoothed, self._ema_state = smooth_continue(self._loss[: self._n], self._weight(), (0.0, 0))
         self._smooth[: self._n] = smoothed
         self._draw_iterations()
+        for overlay in self._overlays:
+            self._draw_overlay_iterations(overlay)
 
     # --- drawing -----------------------------------------------------------------------------
     def _draw_iterations(self) -> None:
@@ -306,6 +313,10 @@ class CurvesPanel(Panel):
                 self._overlay_items[overlay.label] = items
             items[0].setData(overlay.epoch, overlay.loss)
             items[1].setData(overlay.epoch, 100.0 * overlay.accuracy)
+            self._draw_overlay_iterations(overlay)
+        for label in [label for label in self._overlay_lines if label not in wanted]:
+            self.loss_plot.removeItem(self._overlay_lines.pop(label))
+            self._overlay_smooth.pop(label, None)
         self._overlay_epochs = max([int(o.epoch[-1]) for o in overlays if o.epoch.size] + [0])
         # redraw ranges and legend with the overlays taken into account
         self._legend_key = None
@@ -316,6 +327,25 @@ class CurvesPanel(Panel):
         if self._last_epochs is not None:
             self._epochs_drawn = -1
             self._draw_epochs_curves(self._last_epochs)
+
+    def _draw_overlay_iterations(self, overlay: CurveOverlay) -> None:
+        """The overlay's training loss per iteration, smoothed like this run's, as a thin line."""
+        if overlay.iteration_loss is None or overlay.iteration_x is None:
+            return
+        loss = overlay.iteration_loss
+        weight, done, smoothed, state = self._overlay_smooth.get(overlay.label, (-1.0, 0, np.zeros(0), (0.0, 0)))
+        if weight != self._weight() or done > loss.shape[0]:  # new smoothing, or a new run: start over
+            done, smoothed, state = 0, np.zeros(0), (0.0, 0)
+        if loss.shape[0] > done:  # smooth only what is new
+            tail, state = smooth_continue(loss[done:], self._weight(), state)
+            smoothed = np.concatenate([smoothed, tail])
+        self._overlay_smooth[overlay.label] = (self._weight(), loss.shape[0], smoothed, state)
+        line = self._overlay_lines.get(overlay.label)
+        if line is None:
+            line = self._overlay_lines[overlay.label] = self.loss_plot.plot(
+                pen=pg.mkPen(overlay.colour, width=1.5), antialias=True)
+            line.setZValue(-1)  # under this run's curves
+        line.setData(overlay.iteration_x, smoothed)
 
     def clear(self) -> None:
         self._n = 0
