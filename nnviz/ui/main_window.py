@@ -35,6 +35,7 @@ from .window_layout import DivergenceBar, add_runs_dock, build_docks, build_menu
 from .worker import TrainingWorker
 
 SNAPSHOT_RATE = 20.0
+DRAW_SLICE = 0.025  # seconds of panel drawing per event-loop turn
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -141,8 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.probe.show_probe(snapshot)
         self.divergence_bar.show_snapshot(snapshot)
         curves.show_snapshot(snapshot)  # always, even hidden: it must take every tail of the loss curve
-        # Each panel draws and paints in its own event-loop turn, so the window never stops
-        # answering for a whole frame (Qt would otherwise paint every dirty panel in one go).
+        # Panels draw and paint in short event-loop turns, so the window never stops answering
+        # for a whole frame (Qt would otherwise paint every dirty panel in one go).
         # Hidden panels (a closed dock, a back tab) are skipped; they catch up when shown.
         # (a dock behind a tab is "visible" to Qt, but shows nothing: its visible region is empty)
         self._to_draw = [p for p in self.panels.values() if not p.visibleRegion().isEmpty()]
@@ -152,13 +153,18 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.QTimer.singleShot(0, self._draw_next_panel)
 
     def _draw_next_panel(self) -> None:
-        if self._to_draw and self.last_snapshot is not None:
+        # Panels are drawn in turns of at most DRAW_SLICE seconds: one turn per panel made each
+        # frame wait for the event loop six times (a frame took 60 ms instead of 35, and the
+        # worker, which steps aside while a frame is drawn, lost that time too).
+        turn_started = time.perf_counter()
+        while self._to_draw and self.last_snapshot is not None:
             panel = self._to_draw.pop(0)
             if not isinstance(panel, CurvesPanel):  # the curves took this snapshot already
                 panel.show_snapshot(self.last_snapshot)
             panel.graphics.viewport().repaint()
-            QtCore.QTimer.singleShot(0, self._draw_next_panel)
-            return
+            if self._to_draw and time.perf_counter() - turn_started > DRAW_SLICE:
+                QtCore.QTimer.singleShot(0, self._draw_next_panel)  # let the window answer first
+                return
         self._drawing = False
         self.frame_budget.add_frame(time.perf_counter() - self._frame_started)
         self.worker.frame_drawn()  # the worker may send the next periodic snapshot
