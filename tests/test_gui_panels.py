@@ -90,6 +90,24 @@ def test_cnn_snapshot_draws_in_every_panel_and_exports(panels, shared_data_dir, 
         assert pixels.std() > 10, f"{name} export is blank"
 
 
+def test_mosaics_choose_their_grid_again_when_their_panel_is_resized(panels, shared_data_dir, qtbot):
+    # A dock shown for the first time is laid out after its first snapshot: the 16 maps were drawn
+    # as one thin column and stayed so until the next snapshot.
+    snapshot = panel_snapshot(trained("cnn", shared_data_dir, batches=1), probe_index=0)
+    maps_panel, filters_panel = panels["feature-maps"], panels["filters"]
+    for panel in (maps_panel, filters_panel):
+        panel.resize(220, 900)  # tall and narrow
+        qtbot.wait(50)
+        panel.show_snapshot(snapshot)
+    narrow = maps_panel.maps.layout_info.columns, filters_panel.mosaic.layout_info.columns
+    for panel in (maps_panel, filters_panel):
+        panel.resize(1400, 450)  # wide: no new snapshot, the panel lays its tiles out again itself
+    qtbot.waitUntil(lambda: (maps_panel.maps.layout_info.columns, filters_panel.mosaic.layout_info.columns)
+                    != narrow, timeout=3000)
+    assert maps_panel.maps.layout_info.columns > narrow[0] and filters_panel.mosaic.layout_info.columns > narrow[1]
+    assert maps_panel.maps.layout_info.count == 16
+
+
 def test_dense_first_layer_shows_weighted_inputs(panels, shared_data_dir):
     trainer = trained("nielsen", shared_data_dir, batches=20)
     snapshot = panel_snapshot(trainer, probe_index=0)

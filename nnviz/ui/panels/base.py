@@ -50,6 +50,32 @@ class Panel(QtWidgets.QWidget):
         self._note_font = QtGui.QFont()
         self._note_font.setPointSize(13)
         self.note.setFont(self._note_font)
+        self.shown_snapshot: TrainingSnapshot | None = None  # kept by panels that `watch_sizes`
+        self._relayout_pending = False
+
+    def watch_sizes(self, *views: pg.ViewBox) -> None:
+        """Draw the last snapshot again when one of ``views`` changes size (mosaics choose their
+        grid from it; a dock shown for the first time is laid out after its first snapshot)."""
+        self._watched = views
+        self._drawn_sizes = self._sizes()
+        for view in views:
+            view.sigResized.connect(self._size_changed)
+
+    def _sizes(self) -> tuple:
+        return tuple((round(v.boundingRect().width()), round(v.boundingRect().height()))
+                     for v in getattr(self, "_watched", ()))
+
+    def _size_changed(self, *_args) -> None:
+        if self.shown_snapshot is not None and not self._relayout_pending:
+            self._relayout_pending = True  # once the layout has settled, not per intermediate size
+            QtCore.QTimer.singleShot(0, self._relayout)
+
+    def _relayout(self) -> None:
+        self._relayout_pending = False
+        sizes = self._sizes()
+        if self.shown_snapshot is not None and sizes != self._drawn_sizes:
+            self._drawn_sizes = sizes
+            self.show_snapshot(self.shown_snapshot)
 
     def add_export_button(self) -> None:
         """The Export menu, at the right end of the controls row (subclasses call it last)."""

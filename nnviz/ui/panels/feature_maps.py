@@ -56,8 +56,10 @@ class FeatureMapsPanel(Panel):
         grid.setRowStretchFactor(1, 1)
         grid.setRowStretchFactor(3, 1)
         self._input_shape: tuple = ()
+        self.watch_sizes(self.filters.view, self.maps.view)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        self.shown_snapshot = snapshot
         x = snapshot.probe_input
         if x is None or x.ndim < 2:  # 2-D points have no image to map
             self.clear()

@@ -33,8 +33,10 @@ class FiltersPanel(Panel):
         self.add_export_button()
         self.mosaic = MosaicView(self.graphics.ci, 0, 0, colour_bar=True)
         self.mosaic.bar.setLabel("right", "weight")
+        self.watch_sizes(self.mosaic.view)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+        self.shown_snapshot = snapshot
         images = snapshot.filter_images
         if images.size == 0:
             self.clear()
