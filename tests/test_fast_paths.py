@@ -127,6 +127,13 @@ def test_step_batches_equals_repeated_step_batch(chunk):
         assert (a.train_loss, a.train_accuracy, a.val_accuracy) == (b.train_loss, b.train_accuracy, b.val_accuracy)
 
 
+def test_step_batches_of_nothing_trains_nothing():
+    trainer = Trainer(mlp("sigmoid", "quadratic", "sigmoid"), small_image_dataset())
+    result = trainer.step_batches(0)
+    assert trainer.iteration == 0 and trainer.state == "ready" and not result.diverged
+    assert trainer.step_batches(2).iteration == 2
+
+
 def test_step_batches_stops_at_an_iteration_limit_and_on_divergence():
     limited = Trainer(mlp("relu", "cross-entropy", **{"training.iterations": 5, "training.epochs": 10}),
                       small_image_dataset())

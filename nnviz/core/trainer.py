@@ -180,6 +180,8 @@ class Trainer:
             if self.state != DIVERGED:
                 self.state = FINISHED
             return BatchResult(self.iteration, self.epoch, math.nan, diverged=self.state == DIVERGED)
+        if count < 1:  # nothing asked, nothing trained
+            return BatchResult(self.iteration, self.epoch, math.nan)
         started = time.perf_counter()
         if self._position == 0:
             self._start_epoch()
