@@ -244,13 +244,12 @@ def relu_backward(z: np.ndarray, a: np.ndarray, grad: np.ndarray, out: np.ndarra
     return np.multiply(grad, z > 0, out=out)
 
 
-
-
 class _KernelActivation(Activation):
-    """An activation computed by a forward/backward kernel pair into reused buffers."""
+    """An activation computed by a forward/backward kernel pair into reused buffers (in the
+    memory order of its input, so a conv's layout carries through)."""
 
-    forward_kernel = staticmethod(sigmoid_forward)
-    backward_kernel = staticmethod(sigmoid_backward)
+    forward_kernel: ClassVar = None
+    backward_kernel: ClassVar = None
 
     def forward(self, x, *, training=False):
         self._x = x
@@ -263,6 +262,8 @@ class _KernelActivation(Activation):
 
 class Sigmoid(_KernelActivation):
     kind = "sigmoid"
+    forward_kernel = staticmethod(sigmoid_forward)
+    backward_kernel = staticmethod(sigmoid_backward)
 
 
 class Tanh(_KernelActivation):
