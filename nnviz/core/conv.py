@@ -172,7 +172,7 @@ class MaxPool2D(Layer):
         # maximum: together that is the first maximum of each window in row-major order, found
         # with 2 (p - 1) maxima and comparisons. The backward pass then needs only 4 products at
         # p = 2, instead of masking the four window slices one after the other (15 calls, 45 % of
-        # the small CNN's step). Slices keep x's memory order (channels-last after a conv).
+        # the small CNN's step). Slices keep x's memory order (batch innermost after a conv).
         p = self.size
         ho, wo = x.shape[2] // p, x.shape[3] // p
         self._input = x

@@ -29,7 +29,7 @@ def _buffer(layer: "Layer", attribute: str, shape: tuple[int, ...], dtype: np.dt
 
 
 def _buffer_like(layer: "Layer", attribute: str, like: np.ndarray) -> np.ndarray:
-    """Like `_buffer`, with the memory order of ``like`` (channels-last stays channels-last)."""
+    """Like `_buffer`, with the memory order of ``like`` (a conv's batch-innermost layout carries through)."""
     buffer = getattr(layer, attribute, None)
     if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype or buffer.strides != like.strides:
         buffer = np.empty_like(like)
