@@ -210,7 +210,8 @@ _EXPIT = None
 
 
 def _load_expit():
-    """scipy.special, imported on first use: it takes a third of a second, which `nnviz info` need not pay."""
+    """scipy.special, imported when a sigmoid layer is first built: it takes a third of a second,
+    which networks without one need not pay."""
     global _EXPIT
     from scipy.special import expit
 
@@ -264,6 +265,10 @@ class Sigmoid(_KernelActivation):
     kind = "sigmoid"
     forward_kernel = staticmethod(sigmoid_forward)
     backward_kernel = staticmethod(sigmoid_backward)
+
+    def build(self, input_shape, rng, dtype):
+        _EXPIT or _load_expit()  # now, not inside the first epoch's timing
+        return super().build(input_shape, rng, dtype)
 
 
 class Tanh(_KernelActivation):
