@@ -343,7 +343,9 @@ class CurvesPanel(Panel):
         line = self._overlay_lines.get(overlay.label)
         if line is None:
             line = self._overlay_lines[overlay.label] = self.loss_plot.plot(
-                pen=pg.mkPen(overlay.colour, width=1.5), antialias=True)
+                pen=pg.mkPen(overlay.colour, width=1.5), skipFiniteCheck=True, antialias=False)
+            line.setDownsampling(auto=True, method="subsample")  # smoothed: 1 point per pixel is plenty
+            line.setClipToView(True)
             line.setZValue(-1)  # under this run's curves
         line.setData(overlay.iteration_x, smoothed)
 
