@@ -134,6 +134,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- worker → window ---------------------------------------------------------------------
     @QtCore.Slot(object)
     def on_snapshot(self, snapshot) -> None:
+        arrived = time.perf_counter()  # the frame's cost counts from here: the curves draw below
         curves: CurvesPanel = self.panels["curves"]
         if not curves.loss_offset_ok(snapshot):
             self.worker.send("resend")  # a tail that does not fit: ask for the whole curve
@@ -149,7 +150,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._to_draw = [p for p in self.panels.values() if not p.visibleRegion().isEmpty()]
         if not self._drawing:
             self._drawing = True
-            self._frame_started = time.perf_counter()
+            self._frame_started = arrived
             QtCore.QTimer.singleShot(0, self._draw_next_panel)
 
     def _draw_next_panel(self) -> None:
