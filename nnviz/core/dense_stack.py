@@ -55,7 +55,7 @@ class DenseStack:
             raise ValueError("DenseStack needs a network of dense layers and element-wise activations")
         self.network = network
         self._stages = stages
-        self._key = None
+        self._key: tuple = (-1, None, None)  # batch size, dtype, flat parameters the plan was made for
         self._plan: list[tuple] = []
 
     @staticmethod
@@ -78,7 +78,8 @@ class DenseStack:
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Training-mode forward pass of a batch; the returned outputs live until the next call."""
         n = x.shape[0]
-        if self._key is None or self._key[0] != n or self._key[1] != x.dtype or self._key[2] is not self.network.flat_params:
+        size, dtype, flat = self._key
+        if n != size or x.dtype != dtype or flat is not self.network.flat_params:
             self._prepare(n, x.dtype)
         a = x.reshape(n, -1)
         self._input = a

@@ -8,6 +8,7 @@ pausing is simply not calling it. A non-finite loss never raises: the trainer go
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -188,6 +189,10 @@ class Trainer:
         n, batch, order = self._n_train, self.batch_size, self._order
         x, y = self._x_train, self._y_train
         network, fused, loss_fn, optimizer = self.network, self._dense_stack, self.loss, self.optimizer
+        if fused is None:
+            forward, backward = functools.partial(network.forward, training=True), network.backward
+        else:
+            forward, backward = fused.forward, fused.backward
         params, flat = network.param_list, (network.flat_params, network.flat_grads)
         augment = self.config.data.augment_shift
         iterations = self.config.training.iterations
@@ -204,16 +209,13 @@ class Trainer:
             xb, yb = x.take(rows, axis=0), y.take(rows)  # ndarray.take: the fastest gather of rows
             if augment:
                 xb = random_shift(xb, augment, self.augment_rng)
-            outputs = network.forward(xb, training=True) if fused is None else fused.forward(xb)
+            outputs = forward(xb)
             loss = loss_fn.forward(outputs, yb)
             if not loss <= self._loss_limit:  # also catches NaN
                 break
             if it == 0:
                 self._loss_limit = EXPLOSION_FACTOR * max(loss, 1.0)
-            if fused is None:
-                network.backward(loss_fn.backward())
-            else:
-                fused.backward(loss_fn.backward())
+            backward(loss_fn.backward())
             optimizer.step(params, flat)
             loss_fn.predict_labels(outputs, predicted[position:stop])
             losses[offset + it] = loss

@@ -20,7 +20,7 @@ from nnviz.core.losses import LOSSES
 from nnviz.core.snapshot import TrainingSnapshot
 
 from .controls import parse_hidden
-from .panels.curves import CurveOverlay
+from .panels.curves import CurveOverlay, tail_continues, tail_x
 from .session_runs import overlay_from_epochs
 from .worker import TrainingWorker
 
@@ -113,16 +113,13 @@ class IterationLosses:
 
     def add(self, snapshot: TrainingSnapshot) -> bool:
         """Append the snapshot's tail; False if it does not continue what is held (ask for all)."""
-        offset = snapshot.extras.get("loss_offset", 0)
-        if offset == 0:
-            self._x, self._loss = np.zeros(0), np.zeros(0, dtype=np.float32)
-        elif offset != self._loss.shape[0]:
+        if not tail_continues(snapshot, self._loss.shape[0]):
             return False
+        if snapshot.extras.get("loss_offset", 0) == 0:
+            self._x, self._loss = np.zeros(0), np.zeros(0, dtype=np.float32)
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
         if tail.size:
-            per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
-            end = snapshot.epoch + snapshot.batch_in_epoch / per_epoch
-            self._x = np.concatenate([self._x, end - np.arange(tail.size - 1, -1, -1) / per_epoch])
+            self._x = np.concatenate([self._x, tail_x(snapshot, tail.size, self._loss.shape[0])])
             self._loss = np.concatenate([self._loss, tail])
         return True
 

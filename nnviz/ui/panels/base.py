@@ -51,6 +51,8 @@ class Panel(QtWidgets.QWidget):
         self._note_font.setPointSize(13)
         self.note.setFont(self._note_font)
         self.shown_snapshot: TrainingSnapshot | None = None  # kept by panels that `watch_sizes`
+        self._watched: tuple[pg.ViewBox, ...] = ()
+        self._drawn_sizes: tuple = ()
         self._relayout_pending = False
 
     def watch_sizes(self, *views: pg.ViewBox) -> None:
@@ -63,7 +65,7 @@ class Panel(QtWidgets.QWidget):
 
     def _sizes(self) -> tuple:
         return tuple((round(v.boundingRect().width()), round(v.boundingRect().height()))
-                     for v in getattr(self, "_watched", ()))
+                     for v in self._watched)
 
     def _size_changed(self, *_args) -> None:
         if self.shown_snapshot is not None and not self._relayout_pending:

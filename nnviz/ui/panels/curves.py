@@ -59,6 +59,22 @@ class CurveOverlay:
     iteration_loss: np.ndarray | None = None
 
 
+def tail_continues(snapshot: TrainingSnapshot, held: int) -> bool:
+    """Whether the snapshot's loss tail follows the ``held`` points (offset 0: a whole new curve)."""
+    offset = snapshot.extras.get("loss_offset", 0)
+    return offset == 0 or offset == held
+
+
+def tail_x(snapshot: TrainingSnapshot, count: int, held: int) -> np.ndarray:
+    """x (epochs done) of the last ``count`` iteration losses of a snapshot, ``held`` being kept."""
+    if held == 0:
+        return np.arange(1, count + 1) / max(snapshot.iterations_per_epoch, 1.0)
+    # anchored at the newest point, so a batch-size change bends nothing already drawn
+    per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
+    end = snapshot.epoch + snapshot.batch_in_epoch / per_epoch
+    return end - np.arange(count - 1, -1, -1) / per_epoch
+
+
 def epoch_ticks(axis: pg.AxisItem, epochs: float) -> None:
     """Whole epochs on the axis once there are two or more (no "epoch 2.5" for per-epoch values)."""
     if epochs < 2:
@@ -148,8 +164,7 @@ class CurvesPanel(Panel):
 
     def loss_offset_ok(self, snapshot: TrainingSnapshot) -> bool:
         """False when a tail does not continue what is held (the caller asks for the whole curve)."""
-        offset = snapshot.extras.get("loss_offset", 0)
-        return offset == 0 or offset == self._n
+        return tail_continues(snapshot, self._n)
 
     def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
         offset = snapshot.extras.get("loss_offset", 0)
@@ -173,12 +188,7 @@ class CurvesPanel(Panel):
                 grown = np.zeros(size, dtype=old.dtype)
                 grown[: self._n] = old[: self._n]
                 setattr(self, attr, grown)
-        per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
-        if self._n == 0:
-            x = np.arange(1, m + 1) / max(snapshot.iterations_per_epoch, 1.0)
-        else:  # anchored at the newest point, so a batch-size change bends nothing already drawn
-            end = snapshot.epoch + snapshot.batch_in_epoch / per_epoch
-            x = end - np.arange(m - 1, -1, -1) / per_epoch
+        x = tail_x(snapshot, m, self._n)
         self._loss[self._n:needed] = tail
         self._x[self._n:needed] = x
         smoothed, self._ema_state = smooth_continue(tail, self._weight(), self._ema_state)
