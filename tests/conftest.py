@@ -25,7 +25,7 @@ def shared_data_dir() -> Path:
 @pytest.fixture()
 def isolated_data_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Cache in tmp, no system data sets, no data folder or mirror from the environment."""
-    from nnviz.core import datasets
+    from nnviz.core.data import loading as datasets
 
     monkeypatch.setenv("NNVIZ_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)

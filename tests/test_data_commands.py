@@ -15,7 +15,7 @@ import pytest
 from test_downloads import LABEL_FILES, make_mirror  # tests/ is on sys.path
 
 from nnviz.cli import main
-from nnviz.core.downloads import DOWNLOADS, format_size
+from nnviz.core.data.downloads import DOWNLOADS, format_size
 
 
 pytestmark = pytest.mark.usefixtures("isolated_data_env")  # see conftest.py
@@ -112,7 +112,7 @@ def test_data_without_action_prints_usage(capsys) -> None:
 def test_terminal_progress_bar() -> None:
     import io
 
-    from nnviz.data_commands import TerminalProgress
+    from nnviz.cli.data import TerminalProgress
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

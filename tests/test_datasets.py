@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.core import datasets
-from nnviz.core.datasets import (
+from nnviz.core.data import loading as datasets
+from nnviz.core.data.loading import (
     IMAGE_DATASETS,
     dataset_search_dirs,
     dataset_status,
@@ -18,7 +18,7 @@ from nnviz.core.datasets import (
     load_dataset,
 )
 from nnviz.core.errors import DatasetError
-from nnviz.core.toy import TOY_DATASETS
+from nnviz.core.data.toy import TOY_DATASETS
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")

@@ -1,4 +1,4 @@
-"""`nnviz.core.downloads` against a loopback HTTP server (127.0.0.1, port 0) and file:// mirrors.
+"""`nnviz.core.data.downloads` against a loopback HTTP server (127.0.0.1, port 0) and file:// mirrors.
 
 The server serves the real MNIST .gz files from ../shared/data (``$NNVIZ_TEST_DATA``), laid out as
 <base>/mnist/<file>; without them, small stand-ins whose hashes replace the table's, so these tests
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.core import datasets, downloads
-from nnviz.core.cifar import CIFAR10_CLASS_NAMES, cifar_batch_bytes
-from nnviz.core.datasets import load_dataset
-from nnviz.core.downloads import DOWNLOADS, DownloadCancelled, availability, fetch_dataset, get_download
+from nnviz.core.data import downloads, loading as datasets
+from nnviz.core.data.cifar import CIFAR10_CLASS_NAMES, cifar_batch_bytes
+from nnviz.core.data.loading import load_dataset
+from nnviz.core.data.downloads import DOWNLOADS, DownloadCancelled, availability, fetch_dataset, get_download
 from nnviz.core.errors import DatasetError
 
 LABEL_FILES = ("train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz")

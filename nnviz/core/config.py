@@ -14,11 +14,11 @@ from typing import Any
 
 import tomli_w
 
-from .atomic import atomic_write_bytes
-from .errors import ConfigError
-from .initializers import INITIALIZERS
-from .losses import LOSSES
-from .optimizers import OPTIMIZERS
+from nnviz.core.atomic import atomic_write_bytes
+from nnviz.core.errors import ConfigError
+from nnviz.core.initializers import INITIALIZERS
+from nnviz.core.losses import LOSSES
+from nnviz.core.optimizers import OPTIMIZERS
 
 SCHEMA_VERSION = 1
 MODEL_KINDS = ("mlp", "cnn", "perceptron")

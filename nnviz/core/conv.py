@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from .initializers import initialize
-from .layers import Layer, _buffer
+from nnviz.core.initializers import initialize
+from nnviz.core.layers import Layer, _buffer
 
 PADDINGS = ("same", "valid")
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .initializers import initialize
+from nnviz.core.initializers import initialize
 
 
 def _buffer(layer: "Layer", attribute: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:

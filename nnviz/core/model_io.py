@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_write
-from .config import RunConfig
-from .errors import ConfigError, ModelFileError
-from .network import Sequential
+from nnviz.core.atomic import atomic_write
+from nnviz.core.config import RunConfig
+from nnviz.core.errors import ConfigError, ModelFileError
+from nnviz.core.network import Sequential
 
 FORMAT = "nnviz-model"
 FORMAT_VERSION = 1

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import ModelConfig
-from .errors import ConfigError
-from .network import Sequential
+from nnviz.core.config import ModelConfig
+from nnviz.core.errors import ConfigError
+from nnviz.core.network import Sequential
 
 
 def output_units(model: ModelConfig, n_classes: int) -> int:

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .conv import Conv2D, MaxPool2D
-from .layers import ACTIVATIONS, Dense, Dropout, Flatten, Layer
+from nnviz.core.conv import Conv2D, MaxPool2D
+from nnviz.core.layers import ACTIVATIONS, Dense, Dropout, Flatten, Layer
 
 LAYER_TYPES: dict[str, type[Layer]] = {
     "dense": Dense, "conv2d": Conv2D, "maxpool2d": MaxPool2D, "flatten": Flatten, "dropout": Dropout,

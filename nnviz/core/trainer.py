@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .augment import random_shift
-from .config import RunConfig
-from .dataset import Dataset
-from .dense_stack import DenseStack
-from .history import EpochRecord, History
-from .losses import make_loss
-from .metrics import accuracy, confusion_matrix
-from .models import build_network
-from .network import Sequential
-from .optimizers import make_optimizer
+from nnviz.core.data.augment import random_shift
+from nnviz.core.config import RunConfig
+from nnviz.core.data.splits import Dataset
+from nnviz.core.dense_stack import DenseStack
+from nnviz.core.history import EpochRecord, History
+from nnviz.core.losses import make_loss
+from nnviz.core.metrics import accuracy, confusion_matrix
+from nnviz.core.models import build_network
+from nnviz.core.network import Sequential
+from nnviz.core.optimizers import make_optimizer
 
 READY, DIVERGED, FINISHED = "ready", "diverged", "finished"
 # A loss this many times its first value (at least 1.0) counts as diverged: sigmoid and ReLU nets
@@ -58,7 +58,7 @@ class Trainer:
                  network: Sequential | None = None) -> None:
         self.config = config.validate()
         if dataset is None:
-            from .datasets import load_dataset  # deferred: loading reads files
+            from nnviz.core.data.loading import load_dataset  # deferred: loading reads files
 
             d = config.data
             dataset = load_dataset(d.name, data_dir=data_dir, train_size=d.train_size, val_size=d.val_size,
@@ -326,7 +326,7 @@ class Trainer:
         return self.loss.predict_labels(self.network.predict(x))
 
     def snapshot(self, **options):
-        """A `TrainingSnapshot` of array copies for any UI; see snapshot.build_snapshot."""
-        from .snapshot import build_snapshot
+        """The `RunRecord` of this moment (array copies); options as for `record.build_record`."""
+        from nnviz.core.record import build_record
 
-        return build_snapshot(self, **options)
+        return build_record(self, **options)

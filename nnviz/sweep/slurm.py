@@ -22,9 +22,9 @@ from typing import TextIO
 
 from nnviz.core.errors import NnvizError
 
-from .grid import SweepRun
-from .run_data import run_state
-from .sweep_folder import LOG_FILE, PACKAGE_ROOT, RunOutcome, last_error_line, train_command
+from nnviz.sweep.axes import SweepRun
+from nnviz.core.run_folder import run_state
+from nnviz.sweep.sweep_folder import LOG_FILE, PACKAGE_ROOT, RunOutcome, last_error_line, train_command
 
 SCRIPT_NAME = "sweep.sbatch"
 SLURM_LOG_DIR = "slurm"

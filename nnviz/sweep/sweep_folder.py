@@ -19,9 +19,9 @@ from nnviz.core.config import load_config
 from nnviz.core.errors import ConfigError, NnvizError
 from nnviz.core.run_folder import CONFIG_FILE, METRICS_JSON
 
-from .compare import format_setting
-from .grid import SweepRun
-from .run_data import MANIFEST, flatten_settings, run_state
+from nnviz.sweep.compare import format_setting
+from nnviz.sweep.axes import SweepRun
+from nnviz.core.run_folder import MANIFEST, flatten_settings, run_state
 
 LOG_FILE = "train.log"
 PACKAGE_ROOT = Path(nnviz.__file__).resolve().parent.parent

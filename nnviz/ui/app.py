@@ -9,9 +9,9 @@ import time
 
 from PySide6 import QtWidgets
 
-from . import theme
-from .errors import install_exception_hooks
-from .main_window import MainWindow, env_flag
+from nnviz.ui import theme
+from nnviz.ui.errors import install_exception_hooks
+from nnviz.ui.main_window import MainWindow, env_flag
 
 
 def run_app(data_dir: str | None = None, preset: str | None = None, *, argv: list[str] | None = None) -> int:

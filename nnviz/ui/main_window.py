@@ -7,38 +7,37 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.config import RunConfig
-from nnviz.core.errors import ExportError
+from nnviz.core.live_settings import LIVE_SETTINGS
 
-from . import download_dialog
-from . import settings as stored
-from . import theme
-from .controls import ControlPanel
-from .errors import show_error
-from .frame_budget import DEFAULT_DRAW_BUDGET
-from .examples_dialog import ExamplesDialog
-from .frame_budget import FrameBudget
-from .lab_mode import TRAINING, LabMode
-from .export import ExportDialog, ExportOptions, export_all, export_panel
-from .panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
-from .probe_controls import ProbeControls
-from .run_actions import RunActions
-from .session_runs import SessionRuns
-from .status import RunStatusBar
-from .trainer_views import RunInfo
-from .twin_run import CHANGES, TwinDialog, TwinRun
-from .window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
-from .worker import TrainingWorker
+from nnviz.ui import download_dialog
+from nnviz.ui import settings as stored
+from nnviz.ui import theme
+from nnviz.ui.controls import ControlPanel
+from nnviz.ui.errors import show_error
+from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
+from nnviz.ui.examples_dialog import ExamplesDialog
+from nnviz.ui.frame_budget import FrameBudget
+from nnviz.ui.lab_mode import TRAINING, LabMode
+from nnviz.ui.export_actions import PanelExportActions
+from nnviz.ui.panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
+from nnviz.ui.probe_controls import ProbeControls
+from nnviz.ui.run_actions import RunActions
+from nnviz.ui.session_runs import SessionRuns
+from nnviz.ui.status import RunStatusBar
+from nnviz.core.trainer_queries import RunInfo
+from nnviz.ui.twin_run import CHANGES, TwinDialog, TwinRun
+from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
+from nnviz.ui.worker import TrainingWorker
 
 SNAPSHOT_RATE = 20.0
 DRAW_SLICE = 0.025  # seconds of panel drawing per event-loop turn
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
     frame_finished = QtCore.Signal()  # every visible panel has drawn the latest snapshot
 
     def __init__(self, *, data_dir: str | None = None, preset: str | None = None,
@@ -104,6 +103,7 @@ class MainWindow(QtWidgets.QMainWindow):
         w.state_changed.connect(self.on_state_changed, queued)
         w.error_raised.connect(self.on_worker_error, queued)
         w.load_failed.connect(self.on_load_failed, queued)
+        w.config_changed.connect(self.on_config_changed, queued)
         w.examples_ready.connect(self.examples_dialog.show_examples, queued)
         a = self.run_actions
         a.start_pause.triggered.connect(self.toggle_run)
@@ -111,7 +111,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a.step_epoch.triggered.connect(lambda: self.send_run_command("step_epoch"))
         a.stop.triggered.connect(lambda: self.send_run_command("stop"))
         a.reset.triggered.connect(self.reset_run)
-        a.export_all.triggered.connect(self.export_all_panels)
+        a.export_all.triggered.connect(lambda: self.export_all_panels())  # not triggered's `checked` as a folder
         a.speed.currentIndexChanged.connect(lambda: self.send_run_command("set_speed", a.speed.currentData()))
         self.controls.download_requested.connect(self.on_download_requested)
         self.twin.overlay_changed.connect(self.update_overlays)
@@ -290,17 +290,16 @@ class MainWindow(QtWidgets.QMainWindow):
         """Learning rate, momentum and batch size act from the next batch; epochs extend the run."""
         if self.config is None:
             return
-        dotted = {"learning_rate": "optimizer.learning_rate", "momentum": "optimizer.momentum",
-                  "batch_size": "training.batch_size", "epochs": "training.epochs"}[name]
-        self.worker.send(f"set_{name}", value)
-        changes = {dotted: value} if name != "epochs" else {dotted: value, "training.iterations": None}
-        self.config = self.config.with_changes(**changes)
-        self.controls.config = self.config
-        if self.twin.active and dotted != self.twin.dotted:
-            self.twin.send(f"set_{name}", value)  # keep A and B different in one setting only
-        if name == "epochs":
-            self.status.total_epochs = int(value)
-        stored.save_config(self.settings, self.config)
+        self.worker.send("set_live", name, value)  # the worker answers with config_changed
+        if self.twin.active and LIVE_SETTINGS[name].config_key != self.twin.dotted:
+            self.twin.send("set_live", name, value)  # keep A and B different in one setting only
+
+    def on_config_changed(self, config: RunConfig) -> None:
+        """The worker's config after a live change: the settings in force, shown and remembered."""
+        self.config = config
+        self.controls.config = config
+        self.status.total_epochs = config.training.epochs
+        stored.save_config(self.settings, config)
 
     def on_config_edited(self, config: RunConfig) -> None:
         """A change that needs a new network: ask first if the current run has progressed."""
@@ -312,47 +311,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def retry_smaller_learning_rate(self, learning_rate: float) -> None:
         if self.config is not None:
             self.load_config(self.config.with_changes(**{"optimizer.learning_rate": learning_rate}))
-
-    # --- export ------------------------------------------------------------------------------
-    def export_panel(self, panel: Panel, fmt: str) -> None:
-        folder = Path(self.settings.value("export/folder", str(Path.home())))
-        width = int(stored.read_float(self.settings, "export/width", 1920))
-        white = stored.read_bool(self.settings, "export/white", True)
-        options = ExportDialog.ask(panel.title, folder / f"{panel.name}.{fmt}", width, white, svg=fmt == "svg",
-                                   parent=self)
-        if options is not None:
-            self.write_panel(panel, options)
-
-    def write_panel(self, panel: Panel, options: ExportOptions) -> Path | None:
-        """Export one panel; a failure becomes a message box and the window goes on."""
-        try:
-            path = export_panel(panel, options)
-        except ExportError as exc:
-            show_error(self, "Export failed", str(exc))
-            return None
-        self.settings.setValue("export/folder", str(path.parent))
-        self.settings.setValue("export/width", options.width)
-        self.settings.setValue("export/white", options.white_background)
-        self.statusBar().showMessage(f"Wrote {path}", 5000)
-        return path
-
-    def export_all_panels(self, folder: str | None = None) -> list[Path]:
-        if folder is None:
-            start = self.settings.value("export/folder", str(Path.home()))
-            folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every panel into", start)
-            if not folder:
-                return []
-        width = int(stored.read_float(self.settings, "export/width", 1920))
-        white = stored.read_bool(self.settings, "export/white", True)
-        kind = self.run_info.dataset_kind if self.run_info else "image"
-        try:
-            written = export_all(self.panels, folder, width=width, white_background=white, dataset_kind=kind)
-        except ExportError as exc:
-            show_error(self, "Export failed", str(exc))
-            return []
-        self.settings.setValue("export/folder", str(folder))
-        self.statusBar().showMessage(f"Wrote {len(written)} PNGs to {folder}", 5000)
-        return written
 
     # --- layout and closing ------------------------------------------------------------------
     def set_snapshot_rate(self, per_second: float) -> None:
@@ -399,7 +357,11 @@ class MainWindow(QtWidgets.QMainWindow):
         twin_ended = self.twin.stop(timeout_ms)
         self.worker.send("quit")
         self.thread.quit()
-        return self.thread.wait(timeout_ms) and twin_ended
+        ended = self.thread.wait(timeout_ms)
+        if ended and self.worker.config is not None:  # a live change still on its way is kept too
+            stored.save_config(self.settings, self.worker.config)
+            self.settings.sync()
+        return ended and twin_ended
 
 
 def env_flag(name: str) -> bool:

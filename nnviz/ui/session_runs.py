@@ -1,4 +1,4 @@
-"""Runs in the window (issue 7 §1): the Runs dock, saving this session's runs, overlays, reopening.
+"""Runs in the window: the Runs dock, saving this session's runs, overlays, reopening.
 
 File reading happens in `RunsPanel`; the trainer is only touched by the worker, so saving a run is a
 worker command (``save_run``) whose ``run_saved`` signal adds the new folder to the Runs dock. A run
@@ -17,14 +17,14 @@ from PySide6 import QtCore, QtGui
 
 from nnviz.core.config import load_config
 from nnviz.core.errors import NnvizError
-from nnviz.core.snapshot import EpochCurves
-from nnviz.sweep.figure import run_colour
-from nnviz.sweep.run_data import RunData
+from nnviz.core.record import EpochCurves
+from nnviz.ui.compare_figure import run_colour
+from nnviz.core.run_folder import RunData
 
-from . import settings as stored
-from .errors import show_error
-from .panels.curves import CurveOverlay
-from .runs_panel import RunsPanel
+from nnviz.ui import settings as stored
+from nnviz.ui.errors import show_error
+from nnviz.ui.panels.curves import CurveOverlay
+from nnviz.ui.runs_panel import RunsPanel
 
 SPLIT_ORDER = ("val", "test", "train")
 

@@ -8,7 +8,7 @@ import json
 from PySide6 import QtCore
 
 from nnviz.core.config import RunConfig
-from nnviz.core.datasets import dataset_status
+from nnviz.core.data.loading import dataset_status
 from nnviz.core.errors import NnvizError
 from nnviz.core.presets import get_preset, preset_config
 

@@ -6,10 +6,10 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .frame_budget import DEFAULT_DRAW_BUDGET
-from .panels import Panel
+from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
+from nnviz.ui.panels import Panel
 
 SNAPSHOT_RATES = (5.0, 10.0, 20.0, 30.0)
 Area = QtCore.Qt.DockWidgetArea
@@ -135,7 +135,7 @@ class DivergenceBar(QtWidgets.QToolBar):
         self._suggested = 0.1
         self.setVisible(False)
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
         diverged = snapshot.state == "diverged"
         if diverged != self.isVisible():
             self.setVisible(diverged)

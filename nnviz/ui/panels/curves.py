@@ -10,10 +10,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .. import theme
-from .base import Panel
+from nnviz.ui import theme
+from nnviz.ui.panels.base import Panel
 
 BLOCK = 256  # EMA block length (see smooth_continue)
 SPLITS = (("train", theme.TRAIN_COLOUR, "o"), ("val", theme.VAL_COLOUR, "s"), ("test", theme.TEST_COLOUR, "t"))
@@ -59,13 +59,13 @@ class CurveOverlay:
     iteration_loss: np.ndarray | None = None
 
 
-def tail_continues(snapshot: TrainingSnapshot, held: int) -> bool:
+def tail_continues(snapshot: RunRecord, held: int) -> bool:
     """Whether the snapshot's loss tail follows the ``held`` points (offset 0: a whole new curve)."""
-    offset = snapshot.extras.get("loss_offset", 0)
+    offset = snapshot.loss_offset
     return offset == 0 or offset == held
 
 
-def tail_x(snapshot: TrainingSnapshot, count: int, held: int) -> np.ndarray:
+def tail_x(snapshot: RunRecord, count: int, held: int) -> np.ndarray:
     """x (epochs done) of the last ``count`` iteration losses of a snapshot, ``held`` being kept."""
     if held == 0:
         return np.arange(1, count + 1) / max(snapshot.iterations_per_epoch, 1.0)
@@ -162,12 +162,12 @@ class CurvesPanel(Panel):
         """Iteration losses held (what a test compares with the iteration count)."""
         return self._n
 
-    def loss_offset_ok(self, snapshot: TrainingSnapshot) -> bool:
+    def loss_offset_ok(self, snapshot: RunRecord) -> bool:
         """False when a tail does not continue what is held (the caller asks for the whole curve)."""
         return tail_continues(snapshot, self._n)
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        offset = snapshot.extras.get("loss_offset", 0)
+    def show_snapshot(self, snapshot: RunRecord) -> None:
+        offset = snapshot.loss_offset
         if offset == 0:  # a new run, or the whole curve again
             self.clear()
         if offset in (0, self._n):
@@ -175,7 +175,7 @@ class CurvesPanel(Panel):
         self._draw_iterations()
         self._draw_epochs(snapshot)
 
-    def _append(self, snapshot: TrainingSnapshot) -> None:
+    def _append(self, snapshot: RunRecord) -> None:
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
         m = tail.shape[0]
         if m == 0:
@@ -250,7 +250,7 @@ class CurvesPanel(Panel):
             self.loss_plot.disableAutoRange(axis="y")
         self._apply_loss_range()
 
-    def _draw_epochs(self, snapshot: TrainingSnapshot) -> None:
+    def _draw_epochs(self, snapshot: RunRecord) -> None:
         self._last_epochs = snapshot.epochs
         self._draw_epochs_curves(snapshot.epochs)
 

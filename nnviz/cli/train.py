@@ -1,0 +1,148 @@
+"""``nnviz train``: train a preset or a config headless, print one line per epoch, write the run
+folder (and with --png the window's panels as PNG files)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from nnviz.core.config import RunConfig, load_config
+from nnviz.core.live_settings import LIVE_SETTINGS
+from nnviz.core.presets import PRESETS, get_preset
+
+from nnviz.cli.arguments import CliError, int_list
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser("train", help="train a preset headless and write a run folder")
+    train.add_argument("--preset", default=None, help=f"one of: {', '.join(PRESETS)} (default nielsen)")
+    train.add_argument("--config", help="a config.toml to run (settings on the command line override it)")
+    train.add_argument("--data", help="data set: mnist, fashion-mnist, kmnist, emnist, mnist-c/<corruption>, cifar10, "
+                       "or a 2-D toy set (xor, blobs, circles, moons, spiral, diabetes)")
+    train.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--iterations", type=int, help="stop after this many mini-batches")
+    train.add_argument("--lr", type=float, help="learning rate eta")
+    train.add_argument("--momentum", type=float)
+    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
+    train.add_argument("--batch", type=int, help="mini-batch size")
+    train.add_argument("--hidden", type=int_list, help="hidden layer sizes, e.g. 30 or 100,30")
+    train.add_argument("--activation", help="hidden activation: sigmoid, tanh, relu")
+    train.add_argument("--loss", help="quadratic, mse, cross-entropy")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--train-size", type=int, help="train on the first N examples only")
+    train.add_argument("--out", help="run folder (default runs/<preset>-<time>)")
+    train.add_argument("--png", help="also write every panel as PNG into this folder")
+    train.add_argument("--png-every", type=int, default=0, help="with --png: also every N epochs")
+    train.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+
+    train.set_defaults(handler=command_train)
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    if args.config and args.preset:
+        raise CliError("give either --preset or --config (a config file names its own preset)")
+    if args.config:
+        config = load_config(args.config)
+    else:
+        config = get_preset(args.preset or "nielsen").config()
+    live = {"learning_rate": args.lr, "momentum": args.momentum, "batch_size": args.batch, "epochs": args.epochs}
+    changes = {LIVE_SETTINGS[name].config_key: LIVE_SETTINGS[name].parse(value)
+               for name, value in live.items() if value is not None}
+    changes.update({
+        "data.name": args.data, "training.iterations": args.iterations, "optimizer.name": args.optimizer,
+        "model.hidden": args.hidden, "model.activation": args.activation, "model.loss": args.loss,
+        "training.seed": args.seed, "data.train_size": args.train_size,
+    })
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if args.epochs is not None and args.iterations is None:
+        changes["training.iterations"] = None  # an explicit epoch count wins over a preset's iterations
+    return config.with_changes(**changes) if changes else config
+
+
+def _default_out(config: RunConfig) -> Path:
+    return Path("runs") / f"{config.preset}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+class _ProgressBar:
+    """One line rewritten in place, at most 10 times a second (only when stdout is a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._last = 0.0
+
+    def update(self, trainer) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self._last < 0.1:
+            return
+        self._last = now
+        done, total = trainer.batch_in_epoch, trainer.batches_in_epoch
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stdout.write(f"\rEpoch {trainer.epoch + 1} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"batch {done} / {total}")
+        sys.stdout.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stdout.write("\r" + " " * 70 + "\r")
+
+
+def epoch_line(record) -> str:
+    if record.test_total:
+        head = f"Epoch {record.epoch}: {record.test_correct} / {record.test_total}"
+    elif record.val_total:
+        head = f"Epoch {record.epoch}: {record.val_correct} / {record.val_total} (validation)"
+    else:
+        head = f"Epoch {record.epoch}: train accuracy {record.train_accuracy:.2%}"
+    return f"{head}, train loss {record.train_loss:.4f}, {record.seconds + record.eval_seconds:.2f} s"
+
+
+def command_train(args: argparse.Namespace) -> int:
+    from nnviz.core.run_folder import final_metrics, write_run_folder
+    from nnviz.core.trainer import DIVERGED, Trainer
+
+    config = config_from_args(args)
+    if args.png_every and not args.png:
+        raise CliError("--png-every needs --png DIR")
+    trainer = Trainer(config, data_dir=args.data_dir)
+    out = Path(args.out) if args.out else _default_out(config)
+    exporter = None
+    if args.png:
+        from nnviz.ui.headless_export import HeadlessExporter  # imports Qt (offscreen) only when asked
+
+        exporter = HeadlessExporter(Path(args.png))
+    bar = _ProgressBar(sys.stdout.isatty() and not args.quiet)
+    if not args.quiet:
+        print(f"{config.preset}: {trainer.dataset.name}, {trainer.n_train:,} training examples, "
+              f"{trainer.network.n_params:,} parameters")
+    while trainer.state != DIVERGED and not trainer.finished:
+        result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed
+        bar.update(trainer)
+        if result.epoch_finished is not None:
+            bar.clear()
+            if not args.quiet:
+                print(epoch_line(result.epoch_finished), flush=True)
+            if exporter and args.png_every and trainer.epoch % args.png_every == 0 and not trainer.finished:
+                exporter.export(trainer, suffix=f"-epoch{trainer.epoch:03d}")
+    bar.clear()
+    write_run_folder(out, trainer)
+    if exporter:
+        exporter.export(trainer)
+    metrics = final_metrics(trainer)
+    if trainer.state == DIVERGED:
+        print(f"nnviz: {trainer.message}", file=sys.stderr)
+        print(f"Run folder: {out}")
+        return 1
+    accuracy = metrics["test_accuracy"] if metrics["test_accuracy"] is not None else metrics["val_accuracy"]
+    print(f"Finished: test accuracy {_pct(accuracy)}, {metrics['seconds']:.1f} s "
+          f"({metrics['samples_per_second']:,.0f} samples/s). Run folder: {out}")
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2%}"
