@@ -5,28 +5,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.atomic import atomic_write_bytes
-from nnviz.core.errors import ExportError, NnvizError
-from nnviz.core.lessons.xray import (ACTIVATIONS, DEFAULT_LEARNING_RATE, LOSSES, PRESETS, XrayError, XrayNetwork,
-                                     XrayPass, parse_sizes, random_network, updated, xray_pass)
-from nnviz.core.lessons.xray_file import network_to_toml, parse_numbers, read_weights_file
+from nnviz.core.errors import NnvizError
+from nnviz.core.lessons.xray import (
+    ACTIVATIONS,
+    DEFAULT_LEARNING_RATE,
+    LOSSES,
+    PRESETS,
+    XrayError,
+    XrayNetwork,
+    XrayPass,
+    parse_sizes,
+    random_network,
+    unit_at,
+    updated,
+    xray_pass,
+)
+from nnviz.core.lessons.xray_file import fit_length, network_to_toml, parse_numbers, read_weights_file
 from nnviz.core.lessons.xray_report import preset_tables
 
 from .base import LabWidget
 from .controls import button_row, figure_label, heading, push_button
+from .svg_export import render_svg
 from .xray_diagram import DiagramState, XrayDiagram
-from .xray_explain import (check_summary_html, delta_html, gradient_check_html, loss_html, short,
-                           softmax_waiting_html, weighted_sum_html)
+from .xray_explain import short
+from .xray_text import detail_html, header_html, vector_text
 from .xray_weights import WeightTables
 
 LOSS_TITLES = {"quadratic": "quadratic ½Σ(t − y)²", "cross-entropy": "cross-entropy"}
-LOSS_FORMULAS = {"quadratic": "E = ½Σ(t − y)²", "cross-entropy": "cross-entropy E"}
-
-
-def vector_text(values) -> str:
-    return ", ".join(f"{float(v):g}" for v in values)
 
 
 class XrayLab(LabWidget):
@@ -167,9 +175,9 @@ class XrayLab(LabWidget):
         self.sizes.setText("-".join(map(str, sizes)))
         if [c.currentText() for c in self.activations] != list(self.network.activations):
             self._build_activation_choosers(self.network.activations)
-        self.inputs = _fit_length(self.inputs, sizes[0])
+        self.inputs = fit_length(self.inputs, sizes[0])
         if self.targets is not None:
-            self.targets = _fit_length(self.targets, sizes[-1])
+            self.targets = fit_length(self.targets, sizes[-1])
         self.input_field.setText(vector_text(self.inputs))
         self.target_field.setText("" if self.targets is None else vector_text(self.targets))
         self.weight_tables.show_network(self.network)
@@ -186,6 +194,7 @@ class XrayLab(LabWidget):
         activations = [hidden[min(l, len(hidden) - 1)] for l in range(len(sizes) - 2)] + [old[-1] if old else "sigmoid"]
         self.network = self.start_network = random_network(sizes, activations, self.seed.value())
         self.note = f"random weights, seed {self.seed.value()}"
+        self.preset.setCurrentIndex(-1)
         self._network_changed()
         self.reset()
 
@@ -216,6 +225,7 @@ class XrayLab(LabWidget):
         """Load a weights file (raises XrayError); the input and target keep their values where they fit."""
         self.network = self.start_network = read_weights_file(path)
         self.note = f"loaded {Path(path).name}"
+        self.preset.setCurrentIndex(-1)
         self._network_changed()
         self.reset()
 
@@ -319,73 +329,18 @@ class XrayLab(LabWidget):
         result = self.result
         current = None
         if self.forward_shown and not self.backward_shown:
-            current = _unit_at(self.network.sizes, self.forward_shown - 1)
+            current = unit_at(self.network.sizes, self.forward_shown - 1)
         self.diagram.show_state(DiagramState(result, self.forward_shown, self.backward_shown, current))
-        self.header.setText(self._header_html(result))
-        self.detail.setText(self._detail_html(result, current))
-
-    def _header_html(self, result: XrayPass) -> str:
-        sizes = "-".join(map(str, self.network.sizes))
-        target = "" if result.targets is None else f" · t = ({vector_text(result.targets)})"
-        line = (f"<span style='font-size:14pt'><b>Backprop x-ray</b></span> &nbsp;{sizes} network · "
-                f"x = ({vector_text(result.inputs)}){target}")
-        if self.error:
-            return line + f"<br><span style='color:#c00000'>{self.error}: forward pass only.</span>"
-        if result.targets is None:
-            return line + "<br>No target: forward pass only."
         done = self.forward_shown >= self.total_units
-        formula = LOSS_FORMULAS[result.loss_name]
-        loss = f"<b>{formula} = {result.loss:.4g}</b>" if done else f"{formula} = ? (finish the forward pass)"
-        if len(self.loss_history) > 1:
-            loss += (f" &nbsp; after {len(self.loss_history) - 1} update(s) with η = {self.learning_rate.value():g}: "
-                     + " → ".join(short(v) for v in self.loss_history[-6:]))
-        return line + f"<br>{loss} &nbsp;<span style='color:#555'>({self.note})</span>"
-
-    def _detail_html(self, result: XrayPass, current: tuple[int, int] | None) -> str:
-        if self.backward_shown:
-            layer = len(result.layers) - self.backward_shown
-            text = delta_html(result, layer) + gradient_check_html(result, layer)
-            if layer == 0:
-                text += check_summary_html(result) + " Update applies W ← W − η ∂E/∂W."
-            return text
-        if current is None:
-            return ("<b>Forward step ▶</b> computes one unit at a time: z = Σ<sub>k</sub> w<sub>k</sub>·a<sub>k</sub> "
-                    "+ b, then a = f(z). &nbsp;<b>◀ Backward step</b> then goes back one layer at a time.<br>"
-                    "<span style='color:#555'>In each circle z and a = f(z); below it b and δ = ∂E/∂z; on each "
-                    "connection w and, after the backward step, ∂E/∂w (✓: the numeric gradient agrees).</span>")
-        layer, unit = current
-        softmax = self.network.layers[layer].activation == "softmax"
-        last_of_layer = unit == self.network.sizes[layer + 1] - 1
-        text = weighted_sum_html(result, layer, unit, with_activation=not softmax or last_of_layer)
-        if softmax and not last_of_layer:
-            text += softmax_waiting_html(layer)
-        if self.forward_shown >= self.total_units and result.has_gradients:
-            text += "<br>" + loss_html(result) + " &nbsp; ◀ Backward step goes on."
-        return text
+        self.header.setText(header_html(result, self.error, done, self.loss_history, self.learning_rate.value(),
+                                        self.note))
+        self.detail.setText(detail_html(result, self.backward_shown, current, done))
 
     # --- export ------------------------------------------------------------------------------
     def export_svg(self, path: str | Path) -> Path:
         """Write the figure as SVG (text stays text); raises ExportError."""
-        path = Path(path)
-        if not path.parent.is_dir():
-            raise ExportError(f"Could not write {path}: the folder {path.parent} does not exist")
-        size = self.figure.size()
-        buffer = QtCore.QBuffer()
-        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-        generator = QtSvg.QSvgGenerator()
-        generator.setOutputDevice(buffer)
-        generator.setSize(size)
-        generator.setViewBox(QtCore.QRect(0, 0, size.width(), size.height()))
-        generator.setTitle("nnviz backprop x-ray")
-        painter = QtGui.QPainter(generator)
-        self.figure.render(painter, QtCore.QPoint(0, 0), QtGui.QRegion(),
-                           QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground)
-        painter.end()
-        try:
-            atomic_write_bytes(path, bytes(buffer.data()))
-        except OSError as exc:
-            raise ExportError(f"Could not write {path}: {exc.strerror or exc}") from None
-        return path
+        self.prepare_export()
+        return render_svg(self.figure, path, "nnviz backprop x-ray")
 
     def export_svg_with_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the figure as SVG",
@@ -398,21 +353,6 @@ class XrayLab(LabWidget):
             self.show_status(f"Saved {self.export_svg(path)}")
         except NnvizError as exc:
             QtWidgets.QMessageBox.warning(self, "Export failed", str(exc))
-
-
-def _fit_length(values, n: int):
-    """Keep the first n values, padding with zeros (a new size keeps what still fits)."""
-    values = [float(v) for v in values][:n]
-    return parse_numbers(vector_text(values + [0.0] * (n - len(values))))
-
-
-def _unit_at(sizes: tuple[int, ...], order: int) -> tuple[int, int]:
-    """(layer, unit) of the order-th computed unit, layer by layer."""
-    for layer, n in enumerate(sizes[1:]):
-        if order < n:
-            return layer, order
-        order -= n
-    raise IndexError(order)
 
 
 WIDGET = XrayLab
@@ -443,7 +383,8 @@ def headless(out_dir: Path, data_dir: str | None = None) -> list[Path]:
     return paths
 
 
-def write_network_figures(result: XrayPass, out_dir: Path, stem: str, learning_rate: float | None = None) -> list[Path]:
+def write_network_figures(result: XrayPass, out_dir: Path, stem: str, learning_rate: float | None = None,
+                          note: str = "") -> list[Path]:
     """The figure of one network and example (``nnviz lab xray --weights F --png DIR``): xray-<stem>.png."""
     from .headless import ensure_app, show_for_export
 
@@ -453,7 +394,7 @@ def write_network_figures(result: XrayPass, out_dir: Path, stem: str, learning_r
     try:
         if learning_rate is not None:
             lab.learning_rate.setValue(learning_rate)
-        lab.set_example(result.network, result.inputs, result.targets, result.loss_name, "")
+        lab.set_example(result.network, result.inputs, result.targets, result.loss_name, note)
         return [_figures(lab, out_dir, f"xray-{stem}")]
     finally:
         lab.shutdown()

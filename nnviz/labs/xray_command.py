@@ -65,7 +65,8 @@ def run_xray(args: argparse.Namespace) -> int:
         use_offscreen_without_display()
         from .xray import write_network_figures
 
-        for path in write_network_figures(result, Path(args.png), Path(args.weights).stem, learning_rate):
+        for path in write_network_figures(result, Path(args.png), Path(args.weights).stem, learning_rate,
+                                          Path(args.weights).name):
             print(f"wrote {path}")
     sys.stdout.flush()
     print(format_xray(result, learning_rate))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.lessons.xray import XrayNetwork
@@ -77,7 +79,7 @@ class WeightTables(QtWidgets.QWidget):
         typed = item.text()
         try:
             value = float(typed.replace("−", "-").replace(",", "."))
-            if value != value or abs(value) == float("inf"):
+            if not math.isfinite(value):
                 raise ValueError
         except ValueError:
             table = self.tables[layer]

@@ -12,6 +12,7 @@ a sigmoid output, ``E = −Σ t ln y`` after softmax (both give ``delta = y − 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class XrayNetwork:
     def activations(self) -> tuple[str, ...]:
         return tuple(layer.activation for layer in self.layers)
 
-    def with_parameter(self, layer: int, name: str, index: tuple[int, ...], value: float) -> "XrayNetwork":
+    def with_parameter(self, layer: int, name: str, index: tuple[int, ...], value: float) -> XrayNetwork:
         """A copy with one weight (``name="W"``, index (j, k)) or bias (``"b"``, (j,)) set."""
         array = getattr(self.layers[layer], name).copy()
         array[index] = value
@@ -59,7 +60,7 @@ class XrayNetwork:
         layers[layer] = replace(layers[layer], **{name: array})
         return XrayNetwork(tuple(layers))
 
-    def with_activations(self, activations: list[str] | tuple[str, ...]) -> "XrayNetwork":
+    def with_activations(self, activations: list[str] | tuple[str, ...]) -> XrayNetwork:
         return XrayNetwork(tuple(replace(layer, activation=a) for layer, a in zip(self.layers, activations)))
 
 
@@ -342,6 +343,15 @@ def parse_sizes(text: str) -> tuple[int, ...]:
 def random_network(sizes: tuple[int, ...], activations: list[str] | tuple[str, ...], seed: int = 0) -> XrayNetwork:
     """Weights ~ N(0, 1/inputs) and biases ~ N(0, 0.25), rounded to 2 decimals so they can be worked by hand."""
     rng = np.random.default_rng(seed)
-    weights = [np.round(rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)), 2) for n_in, n_out in zip(sizes, sizes[1:])]
+    weights = [np.round(rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)), 2) for n_in, n_out in pairwise(sizes)]
     biases = [np.round(rng.normal(0.0, 0.5, n_out), 2) for n_out in sizes[1:]]
     return make_network(weights, biases, list(activations))
+
+
+def unit_at(sizes: tuple[int, ...], order: int) -> tuple[int, int]:
+    """(layer, unit) of the order-th unit the forward pass computes, layer by layer (both from 0)."""
+    for layer, n in enumerate(sizes[1:]):
+        if order < n:
+            return layer, order
+        order -= n
+    raise IndexError(f"the network has only {sum(sizes[1:])} units")

@@ -172,6 +172,12 @@ def parse_numbers(text: str, what: str = "input") -> np.ndarray:
     return values
 
 
+def fit_length(values, n: int) -> np.ndarray:
+    """The first n values, padded with zeros: after a new size the input keeps what still fits."""
+    values = [float(v) for v in values][:n]
+    return np.array(values + [0.0] * (n - len(values)), dtype=np.float64)
+
+
 def network_to_toml(network: XrayNetwork) -> str:
     """The weights file for ``network`` (``repr`` keeps every digit, so it reads back exactly)."""
     lines = ["# nnviz backprop x-ray weights: one [[layers]] table per layer, input side first",

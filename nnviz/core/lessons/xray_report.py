@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ from nnviz.core.errors import ExportError
 from .text_table import format_table
 from .xray import DEFAULT_LEARNING_RATE, PRESETS, XrayNetwork, XrayPass, agree, updated, xray_pass
 
-LOSS_FORMULAS = {"quadratic": "E = ½ Σ (t − y)²", "cross-entropy": "E = −Σ t ln y (+ (1 − t) ln(1 − y) for sigmoid)"}
+LOSS_FORMULAS = {"quadratic": "E = ½ Σ (t − y)²",
+                 "cross-entropy": "E = −Σ t ln y (+ (1 − t) ln(1 − y) for sigmoid)"}
 
 
 def slide_number(value: float) -> str:
@@ -70,15 +72,21 @@ def format_xray(result: XrayPass, learning_rate: float | None = None) -> str:
             rows += [[str(l), f"w[{j + 1},{k + 1}]", slide_number(w), slide_number(new.W[j, k])]
                      for (j, k), w in np.ndenumerate(old.W)]
             rows += [[str(l), f"b[{j + 1}]", slide_number(b), slide_number(new.b[j])] for j, b in enumerate(old.b)]
-        lines += ["", format_table(["layer", "parameter", "before", "after"], rows,
-                                   f"Update W ← W − η ∂E/∂W, b ← b − η ∂E/∂b with η = {learning_rate:g}"),
-                  f"loss {slide_number(result.loss)} → {slide_number(after.loss)}, "
-                  f"output {slide_vector(result.output)} → {slide_vector(after.output)}"]
+        title = f"Update W ← W − η ∂E/∂W, b ← b − η ∂E/∂b with η = {learning_rate:g}"
+        change = (f"loss {slide_number(result.loss)} → {slide_number(after.loss)}, "
+                  f"output {slide_vector(result.output)} → {slide_vector(after.output)}")
+        lines += ["", format_table(["layer", "parameter", "before", "after"], rows, title), change]
     return "\n".join(lines)
 
 
 def _list(array: np.ndarray | None):
-    return None if array is None else np.asarray(array, dtype=np.float64).tolist()
+    return None if array is None else (np.asarray(array, dtype=np.float64) + 0.0).tolist()  # + 0.0: no "-0.0"
+
+
+def _compact_json(data: dict) -> str:
+    """Indented JSON with each list of numbers on one line, so a weight matrix reads row by row."""
+    text = json.dumps(data, indent=2, allow_nan=True)
+    return re.sub(r"\[\s*([-+0-9.eE,\sNaInfity]*?)\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text)
 
 
 def xray_json(result: XrayPass, learning_rate: float | None = None) -> dict:
@@ -110,7 +118,7 @@ def xray_json(result: XrayPass, learning_rate: float | None = None) -> dict:
 def write_xray_json(result: XrayPass, path: str | Path, learning_rate: float | None = None) -> Path:
     """Write :func:`xray_json` atomically; raises ExportError when the place is not writable."""
     path = Path(path)
-    text = json.dumps(xray_json(result, learning_rate), indent=2, allow_nan=True) + "\n"
+    text = _compact_json(xray_json(result, learning_rate)) + "\n"
     if not path.parent.is_dir():
         raise ExportError(f"Could not write {path}: the folder {path.parent} does not exist")
     try:
