@@ -304,3 +304,18 @@ def test_core_modules_do_not_import_qt():
     code = ("import sys, nnviz.core.lessons.xray, nnviz.core.lessons.xray_file, nnviz.core.lessons.xray_report, "
             "nnviz.labs.xray_command; assert 'PySide6' not in sys.modules, 'Qt imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_headless_png_from_a_weights_file_without_a_display(tmp_path):
+    import os
+
+    (tmp_path / "xor.toml").write_text(ISSUE_TOML)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = tmp_path / "new folder"
+    process = subprocess.run([sys.executable, "-m", "nnviz", "lab", "xray", "--weights", str(tmp_path / "xor.toml"),
+                              "--input", "1,1", "--target", "0", "--png", str(out)],
+                             capture_output=True, text=True, env=env, timeout=120,
+                             cwd=Path(__file__).resolve().parents[1])
+    assert process.returncode == 0, process.stderr
+    assert f"wrote {out / 'xray-xor.png'}" in process.stdout and "output y = (0.00)" in process.stdout
+    assert (out / "xray-xor.png").stat().st_size > 10_000

@@ -56,7 +56,7 @@ def test_forward_unit_by_unit_then_backward_layer_by_layer_then_update(qtbot, la
     click(qtbot, lab.forward_button, 5)
     assert diagram.unit_texts[(3, 1)].startswith("z 0.291 | a 0.572")
     loss = xray_pass(lab.network, (0.05, 0.1), (0.01, 0.99)).loss
-    assert f"E = ½Σ(t − y)² = {loss:.4g}" in lab.header.text()
+    assert f"E = ½Σ(t − y)² = {loss:#.4g}" in lab.header.text()
     assert "(0.01 − 0.485)²" in lab.detail.text()  # the loss written out
     assert not any("∂" in text for text in diagram.edge_texts.values())
 
@@ -78,21 +78,15 @@ def test_forward_unit_by_unit_then_backward_layer_by_layer_then_update(qtbot, la
     assert lab.result.loss < result.loss
     table = lab.weight_tables.tables[2]
     assert float(table.item(0, 0).text()) == pytest.approx(lab.network.layers[2].W[0, 0], abs=1e-4)
-    assert f"{short_loss(result.loss)} → {short_loss(lab.result.loss)}" in lab.header.text()
+    assert f"after 1 update (η = 0.5): {result.loss:#.4g} → {lab.result.loss:#.4g}" in lab.header.text()
     assert all("∂" not in text for text in diagram.edge_texts.values())  # new weights: gradients not yet computed
     click(qtbot, lab.backward_button, 3)
     click(qtbot, lab.update_button)
-    assert "after 2 update(s)" in lab.header.text()
+    assert "after 2 updates" in lab.header.text()
 
     click(qtbot, lab.reset_button)
     np.testing.assert_array_equal(lab.network.layers[2].W, before.layers[2].W)
     assert diagram.unit_texts[(1, 0)].startswith("z ?") and "update" not in lab.header.text()
-
-
-def short_loss(value: float) -> str:
-    from nnviz.labs.xray_explain import short
-
-    return short(value)
 
 
 def test_the_xor_preset_shows_the_slides_numbers(qtbot, lab):
@@ -113,6 +107,9 @@ def test_typed_weights_inputs_targets_sizes_and_activations(qtbot, lab):
     lab.weight_tables.set_cell(0, 0, 0, "abc")
     assert lab.network.layers[0].W[0, 0] == 1.15 and "not a number" in lab.status.text()
 
+    type_into(qtbot, lab.input_field, "1, 2, 3")
+    assert "the input has 3 values but the network takes 2" in lab.status.text()
+    np.testing.assert_array_equal(lab.inputs, [0.05, 0.1])
     type_into(qtbot, lab.input_field, "1, -1")
     np.testing.assert_array_equal(lab.inputs, [1, -1])
     assert "x = (1, −1)" in lab.header.text()

@@ -5,24 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.errors import NnvizError
-from nnviz.core.lessons.xray import (
-    ACTIVATIONS,
-    DEFAULT_LEARNING_RATE,
-    LOSSES,
-    PRESETS,
-    XrayError,
-    XrayNetwork,
-    XrayPass,
-    parse_sizes,
-    random_network,
-    unit_at,
-    updated,
-    xray_pass,
-)
+from nnviz.core.lessons.xray import (ACTIVATIONS, DEFAULT_LEARNING_RATE, LOSSES, PRESETS, XrayError, XrayNetwork,
+                                     XrayPass, parse_sizes, random_network, unit_at, updated, xray_pass)
 from nnviz.core.lessons.xray_file import fit_length, network_to_toml, parse_numbers, read_weights_file
 from nnviz.core.lessons.xray_report import preset_tables
 
@@ -160,8 +149,8 @@ class XrayLab(LabWidget):
     def set_example(self, network: XrayNetwork, inputs, targets, loss: str, note: str = "") -> None:
         """Show ``network`` with this input, target (None: forward only) and loss, nothing computed yet."""
         self.network = self.start_network = network
-        self.inputs = parse_numbers(vector_text(inputs))
-        self.targets = None if targets is None else parse_numbers(vector_text(targets), "target")
+        self.inputs = np.asarray(inputs, dtype=np.float64).reshape(-1)
+        self.targets = None if targets is None else np.asarray(targets, dtype=np.float64).reshape(-1)
         self.loss.blockSignals(True)
         self.loss.setCurrentIndex(self.loss.findData(loss))
         self.loss.blockSignals(False)
@@ -205,6 +194,9 @@ class XrayLab(LabWidget):
             targets = parse_numbers(text, "target") if text else None
         except XrayError as exc:
             self.show_status(str(exc))
+            return
+        if inputs.size != self.network.sizes[0]:
+            self.show_status(f"the input has {inputs.size} values but the network takes {self.network.sizes[0]}")
             return
         if inputs.tolist() == self.inputs.tolist() and (None if targets is None else targets.tolist()) == (
                 None if self.targets is None else self.targets.tolist()):

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from nnviz.core.lessons.xray import XrayPass
 
-from .xray_explain import (
-    check_summary_html,
-    delta_html,
-    gradient_check_html,
-    loss_html,
-    short,
-    softmax_waiting_html,
-    weighted_sum_html,
-)
+from .xray_explain import (check_summary_html, delta_html, gradient_check_html, loss_html, softmax_waiting_html,
+                           weighted_sum_html)
 
 LOSS_FORMULAS = {"quadratic": "E = ½Σ(t − y)²", "cross-entropy": "cross-entropy E"}
+LEGEND = ("<span style='color:#555'>In each circle z and a = f(z); below it b and δ = ∂E/∂z; on each connection w "
+          "and, after the backward step, ∂E/∂w (✓: the numeric gradient agrees).</span>")
 START = ("<b>Forward step ▶</b> computes one unit at a time: z = Σ<sub>k</sub> w<sub>k</sub>·a<sub>k</sub> + b, then "
-         "a = f(z). &nbsp;<b>◀ Backward step</b> then goes back one layer at a time.<br><span style='color:#555'>"
-         "In each circle z and a = f(z); below it b and δ = ∂E/∂z; on each connection w and, after the backward "
-         "step, ∂E/∂w (✓: the numeric gradient agrees).</span>")
+         "a = f(z). &nbsp;<b>◀ Backward step</b> then goes back one layer at a time.<br>" + LEGEND)
+
+
+def number_text(value: float) -> str:
+    """The shortest text that reads back as the same float: 0.05, 1, 1e-05."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def vector_text(values) -> str:
-    return ", ".join(f"{float(v):g}" for v in values)
+    return ", ".join(number_text(v) for v in values)
 
 
 def shown_vector(values) -> str:
@@ -42,10 +41,12 @@ def header_html(result: XrayPass, error: str, forward_done: bool, loss_history: 
     if result.targets is None:
         return line + "<br>No target: forward pass only."
     formula = LOSS_FORMULAS[result.loss_name]
-    loss = f"<b>{formula} = {result.loss:.4g}</b>" if forward_done else f"{formula} = ? (finish the forward pass)"
-    if len(loss_history) > 1:
-        loss += (f" &nbsp; after {len(loss_history) - 1} update(s) with η = {learning_rate:g}: "
-                 + " → ".join(short(v) for v in loss_history[-6:]))
+    loss = f"<b>{formula} = {result.loss:#.4g}</b>" if forward_done else f"{formula} = ? (finish the forward pass)"
+    if len(loss_history) > 1:  # the history replaces the note on where the weights came from
+        steps = len(loss_history) - 1
+        loss += (f" &nbsp; after {steps} update{'s' if steps > 1 else ''} (η = {learning_rate:g}): "
+                 + " → ".join(f"{v:#.4g}" for v in loss_history[-5:]))
+        note = ""
     note = f" &nbsp;<span style='color:#555'>({note})</span>" if note else ""
     return line + f"<br>{loss}{note}"
 
@@ -68,4 +69,4 @@ def detail_html(result: XrayPass, backward_shown: int, current: tuple[int, int] 
         text += softmax_waiting_html(layer)
     if forward_done and result.has_gradients:
         text += "<br>" + loss_html(result) + " &nbsp; ◀ Backward step goes on."
-    return text
+    return text + "<br><br>" + LEGEND
