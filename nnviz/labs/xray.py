@@ -19,7 +19,6 @@ from .base import LabWidget
 from .controls import button_row, figure_label, heading, push_button
 from .svg_export import render_svg
 from .xray_diagram import DiagramState, XrayDiagram
-from .xray_explain import short
 from .xray_text import detail_html, header_html, vector_text
 from .xray_weights import WeightTables
 
@@ -70,9 +69,9 @@ class XrayLab(LabWidget):
         self.preset = QtWidgets.QComboBox()
         for preset in PRESETS.values():
             self.preset.addItem(preset.title, preset.name)
-        for combo in (self.preset,):
-            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(12)
+        # long preset titles must not widen the sidebar
+        self.preset.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset.setMinimumContentsLength(12)
         self.preset.activated.connect(lambda _i: self.load_preset(self.preset.currentData()))
         c.addWidget(self.preset)
         form = QtWidgets.QFormLayout()
@@ -284,7 +283,7 @@ class XrayLab(LabWidget):
         self.refresh(keep_start=True)
         self.loss_history.append(self.result.loss)
         self.show_status(f"Update {len(self.loss_history) - 1} with η = {eta:g}: loss "
-                         f"{short(self.loss_history[-2])} → {short(self.loss_history[-1])}")
+                         f"{self.loss_history[-2]:#.4g} → {self.loss_history[-1]:#.4g}")
         self.redraw()
 
     def reset(self) -> None:
@@ -363,7 +362,7 @@ def headless(out_dir: Path, data_dir: str | None = None) -> list[Path]:
 
     ensure_app()
     lab = XrayLab(data_dir=data_dir)
-    show_for_export(lab, 1280, 900)
+    show_for_export(lab, 1600, 900)
     try:
         paths = []
         for name in PRESETS:
@@ -382,7 +381,7 @@ def write_network_figures(result: XrayPass, out_dir: Path, stem: str, learning_r
 
     ensure_app()
     lab = XrayLab()
-    show_for_export(lab, 1280, 900)
+    show_for_export(lab, 1600, 900)
     try:
         if learning_rate is not None:
             lab.learning_rate.setValue(learning_rate)

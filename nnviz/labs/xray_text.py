@@ -17,7 +17,7 @@ START = ("<b>Forward step ▶</b> computes one unit at a time: z = Σ<sub>k</sub
 def number_text(value: float) -> str:
     """The shortest text that reads back as the same float: 0.05, 1, 1e-05."""
     text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def vector_text(values) -> str:
