@@ -41,6 +41,8 @@ from nnviz.core.dataset_registry import (  # noqa: F401 (re-exported)
     DatasetInfo,
 )
 from nnviz.core.idx import load_idx_pair
+from nnviz.core.limits import MAX_DATA_BYTES
+from nnviz.core.npy_check import UnsafeArrayFile, check_npy_file
 from nnviz.core.toy import TOY_DATASETS, load_toy_dataset
 
 SYSTEM_DATASETS_DIR = Path("/usr/share/datasets")  # where Debian's dataset-* packages install
@@ -186,6 +188,10 @@ def _cache_key(paths: dict[str, Path]) -> tuple:
 
 
 def _load_npy(path: Path, what: str) -> np.ndarray:
+    try:
+        check_npy_file(path, MAX_DATA_BYTES)  # the header's shape, before NumPy allocates it
+    except UnsafeArrayFile as exc:
+        raise DatasetError(f"{path}: not a readable {what} .npy file ({exc}); download or copy it again") from None
     try:
         return np.load(path, allow_pickle=False)
     except (ValueError, EOFError, OSError) as exc:  # pickled objects, truncated data, bad header
