@@ -297,6 +297,8 @@ def command_presets(args: argparse.Namespace) -> int:
 
 
 def command_gui(args: argparse.Namespace) -> int:
+    if args.preset:
+        get_preset(args.preset)  # a wrong name is a one-line error here, not an abort inside Qt
     from .ui.app import run_app  # Qt is imported only for the window
 
     return run_app(data_dir=args.data_dir, preset=args.preset)

@@ -135,10 +135,14 @@ def _locate(name: str, data_dir: str | os.PathLike[str] | None) -> tuple[Path, d
     info = _image_info(name)
     looked: list[str] = []
     for folder in dataset_search_dirs(name, data_dir):
-        if not folder.is_dir():
-            looked.append(f"{folder} (no such folder)")
+        try:
+            if not folder.is_dir():
+                looked.append(f"{folder} (no such folder)")
+                continue
+            found, missing = _find_files(folder, info)
+        except OSError as exc:  # a folder we may not search (permissions), or a broken mount
+            looked.append(f"{folder} (cannot look inside: {exc.strerror or exc})")
             continue
-        found, missing = _find_files(folder, info)
         if not missing:
             return folder, found
         looked.append(f"{folder} (missing {', '.join(missing)})")
@@ -248,6 +252,10 @@ def _load_full_arrays(
     if cached is not None:
         return cached
     x_train, y_train, x_test, y_test = _read_arrays(info, paths)
+    for images, file_key in ((x_train, "train_images"), (x_test, "test_images")):
+        if 0 in images.shape[1:]:  # nothing to learn from, and every layer would be built empty
+            raise DatasetError(f"{paths[file_key]}: its images are {images.shape[2]}x{images.shape[3]} pixels; "
+                               "a data set needs images of at least 1x1")
     n_classes = len(info.class_names)
     label_checks = [] if info.format == "cifar10-bin" else [(y_train, "train_labels"), (y_test, "test_labels")]
     for labels, file_key in label_checks:  # (the CIFAR reader checks its labels itself)

@@ -19,9 +19,8 @@ from . import settings as stored
 from . import theme
 from .controls import ControlPanel
 from .errors import show_error
-from .frame_budget import DEFAULT_DRAW_BUDGET
 from .examples_dialog import ExamplesDialog
-from .frame_budget import FrameBudget
+from .frame_budget import DEFAULT_DRAW_BUDGET, MIN_RATE, FrameBudget
 from .lab_mode import TRAINING, LabMode
 from .export import ExportDialog, ExportOptions, export_all, export_panel
 from .panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
@@ -57,9 +56,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._drawing = False
         self._frame_started = 0.0
         self._closed = False
-        rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE)
+        rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE, MIN_RATE, 60.0)
         self.worker = TrainingWorker(data_dir, snapshot_rate=rate)
-        self.frame_budget = FrameBudget(rate, budget=stored.read_float(self.settings, "view/draw_budget", DEFAULT_DRAW_BUDGET))
+        budget = stored.read_float(self.settings, "view/draw_budget", DEFAULT_DRAW_BUDGET, 0.01, 0.9)
+        self.frame_budget = FrameBudget(rate, budget=budget)
         self.budget_timer = QtCore.QTimer(self)
         self.budget_timer.setInterval(500)
         self.budget_timer.timeout.connect(self._check_frame_budget)
@@ -315,8 +315,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- export ------------------------------------------------------------------------------
     def export_panel(self, panel: Panel, fmt: str) -> None:
-        folder = Path(self.settings.value("export/folder", str(Path.home())))
-        width = int(stored.read_float(self.settings, "export/width", 1920))
+        folder = Path(stored.read_text(self.settings, "export/folder", str(Path.home())))
+        width = int(stored.read_float(self.settings, "export/width", 1920, 200, 8000))
         white = stored.read_bool(self.settings, "export/white", True)
         options = ExportDialog.ask(panel.title, folder / f"{panel.name}.{fmt}", width, white, svg=fmt == "svg",
                                    parent=self)
@@ -338,11 +338,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_all_panels(self, folder: str | None = None) -> list[Path]:
         if folder is None:
-            start = self.settings.value("export/folder", str(Path.home()))
+            start = stored.read_text(self.settings, "export/folder", str(Path.home()))
             folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every panel into", start)
             if not folder:
                 return []
-        width = int(stored.read_float(self.settings, "export/width", 1920))
+        width = int(stored.read_float(self.settings, "export/width", 1920, 200, 8000))
         white = stored.read_bool(self.settings, "export/white", True)
         kind = self.run_info.dataset_kind if self.run_info else "image"
         try:
@@ -371,14 +371,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.worker.send("set_snapshot_rate", rate)
 
     def _restore_layout(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
+        geometry = stored.read_bytes(self.settings, "window/geometry")
+        state = stored.read_bytes(self.settings, "window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-        speed = self.settings.value("run/speed_index", 0)
-        self.run_actions.speed.setCurrentIndex(int(speed) if str(speed).isdigit() else 0)
+        self.run_actions.speed.setCurrentIndex(stored.read_index(self.settings, "run/speed_index",
+                                                                 self.run_actions.speed.count()))
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.lab_mode.set_mode(TRAINING)  # the layout saved is the training one
