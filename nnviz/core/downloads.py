@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
 
+from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.datasets import IMAGE_DATASETS, dataset_cache_dir, dataset_status
 from nnviz.core.download_table import DOWNLOADS, DatasetDownload, RemoteFile  # noqa: F401 (re-exported)
 from nnviz.core.errors import DatasetError, NnvizError
@@ -331,7 +332,7 @@ def _unpack(spec: DatasetDownload, archive: Path, folder: Path, callback: Progre
     missing = sorted(set(wanted.values()) - set(manifest))
     if missing:
         raise DatasetError(f"{archive} lacks {', '.join(missing)}; is it the right archive for {spec.name}?")
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    atomic_write_bytes(folder / MANIFEST, json.dumps(manifest, indent=1).encode())
     archive.unlink()
 
 

@@ -1,7 +1,8 @@
 """A run folder keeps results and parameters together (lectures, section 7):
 
 ``config.toml`` (every setting, enough to rerun with ``nnviz train --config``), ``metrics.csv``
-(one row per epoch), ``metrics.json`` (final figures) and ``model.npz``. All written atomically.
+(one row per epoch), ``model.npz`` and, last, ``metrics.json`` (final figures, and every file of the
+run with its size: the mark that the run ended). All written atomically.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 import io
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -69,17 +71,75 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+def clear_run_files(out: Path) -> None:
+    """Remove a previous run's results, its "finished" mark first, so the folder never mixes two runs."""
+    for name in (METRICS_JSON, MODEL_FILE, METRICS_CSV):
+        (out / name).unlink(missing_ok=True)
+
+
 def write_run_folder(out_dir: str | Path, trainer, *, include_model: bool = True) -> Path:
-    """Write the run's files into ``out_dir`` (created if needed)."""
+    """Write the run's files into ``out_dir`` (created if needed).
+
+    A previous run's results there are removed first, and ``metrics.json`` (which says the run
+    ended) is written last, listing every file with its size: a run stopped half-way (a full
+    disk, a kill) leaves no "finished" folder behind, and never another run's model beside it.
+    """
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        clear_run_files(out)
         trainer.config.save(out / CONFIG_FILE)
         atomic_write_bytes(out / METRICS_CSV, metrics_csv_text(trainer).encode())
-        text = json.dumps(final_metrics(trainer), indent=2)
-        atomic_write_bytes(out / METRICS_JSON, (text + "\n").encode())
         if include_model:
             save_model(out / MODEL_FILE, trainer.network, trainer.config, trainer.dataset.class_names)
+        names = [CONFIG_FILE, METRICS_CSV] + ([MODEL_FILE] if include_model else [])
+        metrics = {**final_metrics(trainer), "files": {name: (out / name).stat().st_size for name in names}}
+        atomic_write_bytes(out / METRICS_JSON, (json.dumps(metrics, indent=2) + "\n").encode())
     except OSError as exc:
         raise NnvizError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
     return out
+
+
+def complete_run_state(folder: Path, metrics: Any) -> str | None:
+    """The state ``metrics.json`` records, if every file it lists is there with its size; else None.
+
+    Folders written before the list existed count as complete when config, curves and model are there.
+    """
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("state"), str):
+        return None
+    files = metrics.get("files", {CONFIG_FILE: None, METRICS_CSV: None, MODEL_FILE: None})
+    if not isinstance(files, dict):
+        return None
+    for name, size in files.items():
+        if not isinstance(name, str) or "/" in name or name.startswith("."):
+            return None
+        try:
+            actual = (folder / name).stat().st_size
+        except OSError:
+            return None
+        if size is not None and actual != size:
+            return None
+    return metrics["state"]
+
+
+def check_output_folder(path: str | Path, option: str) -> None:
+    """Refuse, before any training, an output folder that is a file or cannot be written.
+
+    Nothing is created: the nearest existing folder on the way is probed with a temporary file
+    (write permission alone says nothing for root, or on a read-only mount).
+    """
+    path = Path(path)
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        what = "is a file" if probe == path else f"cannot be created: {probe} is a file"
+        raise NnvizError(f"{option} {path} {what}; give a folder")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise NnvizError(f"{option} {path} cannot be written ({probe}: {exc.strerror or exc}); "
+                         "give a writable folder") from None

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from nnviz.core.atomic import atomic_export
 from nnviz.core.errors import ExportError, NnvizError
 
 FIGURE_POINT_SIZE = 13  # tables and notes in the figure: readable from the back row
@@ -51,9 +52,7 @@ def render_png(widget: QtWidgets.QWidget, path: str | Path, width: int = 1920) -
     widget.render(painter, QtCore.QPoint(0, 0), QtGui.QRegion(),
                   QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground)
     painter.end()
-    if not image.save(str(path), "PNG"):
-        raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-    return path
+    return atomic_export(path, lambda name: image.save(name, "PNG"))
 
 
 class LabWidget(QtWidgets.QWidget):

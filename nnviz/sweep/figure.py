@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from nnviz.core.atomic import atomic_export
 from nnviz.core.errors import ExportError
 
 from .compare import common_description, common_settings, is_accuracy, metric_title
@@ -201,13 +202,13 @@ class CompareFigure:
         exporter = pyqtgraph.exporters.ImageExporter(self.widget.scene())
         exporter.parameters()["width"] = int(width)
         exporter.parameters()["background"] = QtGui.QColor("white")
-        try:
-            ok = exporter.export(str(path))
-        except Exception as exc:  # pyqtgraph raises plain Exceptions for bad sizes
-            raise ExportError(f"Could not write {path}: {exc}") from None
-        if ok is False or not path.is_file():
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-        return path
+        def write(name: str) -> bool:
+            try:
+                return exporter.export(name)
+            except Exception as exc:  # pyqtgraph raises plain Exceptions for bad sizes
+                raise ExportError(f"Could not write {path}: {exc}") from None
+
+        return atomic_export(path, write)
 
     def close(self) -> None:
         self.widget.close()

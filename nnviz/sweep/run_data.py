@@ -20,7 +20,7 @@ import numpy as np
 from nnviz.core.config import RunConfig, load_config, read_text_file
 from nnviz.core.errors import NnvizError
 from nnviz.core.limits import MAX_TEXT_FILE_BYTES
-from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON
+from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON, complete_run_state
 
 MANIFEST = "sweep.json"
 DONE_STATES = ("finished", "diverged")  # a run in one of these states is not run again
@@ -113,13 +113,13 @@ def read_metrics_csv(path: Path) -> dict[str, np.ndarray]:
 
 
 def run_state(folder: Path) -> str | None:
-    """"finished"/"diverged"/... from metrics.json, or None when the run has not ended (or is broken)."""
+    """"finished"/"diverged"/... from metrics.json, or None when the run has not ended, is broken, or
+    lacks a file (killed while writing its model)."""
     try:
         metrics = json.loads(read_text_file(folder / METRICS_JSON, MAX_TEXT_FILE_BYTES))
     except (OSError, ValueError, RecursionError):
         return None
-    state = metrics.get("state") if isinstance(metrics, dict) else None
-    return state if isinstance(state, str) else None
+    return complete_run_state(folder, metrics)  # "finished" only with every file of the run there
 
 
 def is_done(folder: Path) -> bool:

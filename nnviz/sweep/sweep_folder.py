@@ -17,7 +17,7 @@ import nnviz
 from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.config import load_config
 from nnviz.core.errors import ConfigError, NnvizError
-from nnviz.core.run_folder import CONFIG_FILE, METRICS_JSON
+from nnviz.core.run_folder import CONFIG_FILE, clear_run_files
 
 from .compare import format_setting
 from .grid import SweepRun
@@ -72,7 +72,7 @@ def prepare_sweep_folder(out: Path, runs: list[SweepRun], description: dict) -> 
             continue
         try:
             folder.mkdir(exist_ok=True)
-            (folder / METRICS_JSON).unlink(missing_ok=True)  # a stale, unfinished one
+            clear_run_files(folder)  # an unfinished attempt's files: never beside this run's
             run.config.save(folder / CONFIG_FILE)
         except OSError as exc:
             raise NnvizError(f"cannot write {folder / CONFIG_FILE}: {exc.strerror or exc}") from None

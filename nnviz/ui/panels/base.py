@@ -16,6 +16,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
+from nnviz.core.atomic import atomic_export
 from nnviz.core.errors import ExportError
 from nnviz.core.snapshot import TrainingSnapshot
 
@@ -112,14 +113,14 @@ class Panel(QtWidgets.QWidget):
         exporter.parameters()["width"] = int(width)  # an int: pyqtgraph fails on floats
         background = QtGui.QColor("white") if white_background else QtGui.QColor(0, 0, 0, 0)
         exporter.parameters()["background"] = background
-        try:
-            with vector_drawing(scene):
-                ok = exporter.export(str(path))
-        except Exception as exc:  # pyqtgraph raises plain Exceptions for bad sizes
-            raise ExportError(f"Could not write {path}: {exc}") from None
-        if not ok:
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-        return path
+        def write(name: str) -> bool:
+            try:
+                with vector_drawing(scene):
+                    return exporter.export(name)
+            except Exception as exc:  # pyqtgraph raises plain Exceptions for bad sizes
+                raise ExportError(f"Could not write {path}: {exc}") from None
+
+        return atomic_export(path, write)
 
     def export_svg(self, path: str | Path) -> Path:
         """Write the figure as SVG (images inside it stay bitmaps). Raises ExportError.
@@ -129,22 +130,23 @@ class Panel(QtWidgets.QWidget):
         _check_folder(path)
         scene = self.graphics.scene()
         source = self.graphics.viewRect()
-        generator = QtSvg.QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(QtCore.QSize(int(source.width()), int(source.height())))
-        generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
-        generator.setTitle(self.title)
-        painter = QtGui.QPainter()
-        if not painter.begin(generator):
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-        try:
-            with vector_drawing(scene):
-                scene.render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
-        finally:
-            painter.end()
-        if not path.exists() or path.stat().st_size == 0:
-            raise ExportError(f"Could not write {path}")
-        return path
+        def write(name: str) -> bool:
+            generator = QtSvg.QSvgGenerator()
+            generator.setFileName(name)
+            generator.setSize(QtCore.QSize(int(source.width()), int(source.height())))
+            generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
+            generator.setTitle(self.title)
+            painter = QtGui.QPainter()
+            if not painter.begin(generator):
+                return False
+            try:
+                with vector_drawing(scene):
+                    scene.render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
+            finally:
+                painter.end()
+            return True
+
+        return atomic_export(path, write)
 
     # --- helpers -----------------------------------------------------------------------------
     def show_note(self, view: pg.ViewBox | pg.PlotItem, text: str) -> None:
