@@ -291,9 +291,11 @@ def read_text_file(path: Path, limit: int) -> str:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise ValueError("not a regular file (a device or pipe?)")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"longer than {limit // (1024 * 1024)} MB, too long to be nnviz's")
+        if info.st_size > limit:
+            raise ValueError(f"longer than {limit // (1024 * 1024)} MB, too long to be nnviz's")
+        data = handle.read(info.st_size + 1)  # (+1: a file that grew meanwhile is caught below)
+    if len(data) > info.st_size:
+        raise ValueError("the file changed while it was read")
     return data.decode("utf-8")
 
 
