@@ -75,6 +75,8 @@ def clear_run_files(out: Path) -> None:
     """Remove a previous run's results, its "finished" mark first, so the folder never mixes two runs."""
     for name in (METRICS_JSON, MODEL_FILE, METRICS_CSV):
         (out / name).unlink(missing_ok=True)
+        for leftover in out.glob(f".{name}.*.tmp"):  # a killed writer's temporary file
+            leftover.unlink(missing_ok=True)
 
 
 def write_run_folder(out_dir: str | Path, trainer, *, include_model: bool = True) -> Path:
