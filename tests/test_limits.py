@@ -253,3 +253,29 @@ def test_hostile_input_is_one_line_fast_and_small(outcomes: dict[str, dict], cas
 
 def test_every_case_is_checked(outcomes: dict[str, dict]) -> None:
     assert set(outcomes) == set(EXPECTED)
+
+
+def test_unsearchable_data_folder_is_one_line(tmp_path: Path) -> None:
+    """A data folder the user may not enter (PermissionError on every file test) is named, not a crash.
+
+    Root enters any folder, so as root the child runs without the capabilities that allow it."""
+    import shutil
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: permissions cannot be enforced")
+        drop = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
+    data = write_mnist(tmp_path / "data")
+    (data / "mnist").chmod(0o000)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NNVIZ_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("NNVIZ_DATA_DIR", None)
+    try:
+        result = subprocess.run([*prefix, sys.executable, "-m", "nnviz", "train", "--quiet", "--data-dir", str(data),
+                                 "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        (data / "mnist").chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "cannot look inside: Permission denied" in result.stderr
