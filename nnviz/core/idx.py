@@ -110,11 +110,12 @@ def _read_payload(path: Path, handle: BinaryIO, what: str) -> tuple[np.dtype, tu
     stream: BinaryIO = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
     dtype, dims, header_len = _parse_header(path, stream)
     expected = product(dims) * dtype.itemsize
-    if expected > MAX_DATA_BYTES:
+    # The extent ignoring empty axes too: (0, 2**32-1, 2**32-1) holds nothing, yet NumPy cannot shape it.
+    if product(max(d, 1) for d in dims) * dtype.itemsize > MAX_DATA_BYTES:
         shape_text = " x ".join(str(d) for d in dims)
         raise DatasetError(
-            f"{path}: the header declares {shape_text} {what} values ({format_bytes(expected)}), more than "
-            f"nnviz reads from one file ({format_bytes(MAX_DATA_BYTES)}); the file is damaged or not a data set"
+            f"{path}: the header declares {shape_text} {what} values, more than nnviz reads from one file "
+            f"({format_bytes(MAX_DATA_BYTES)}); the file is damaged or not a data set"
         )
     if not compressed:
         _size_errors(path, what, dims, expected, file_size - header_len)

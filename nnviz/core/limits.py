@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 MAX_DATA_BYTES = 512 * 1024 * 1024  # the payload of one data file (float32 copy: 2 GiB)
@@ -115,6 +116,6 @@ def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
     return deepest
 
 
-def product(shape: tuple[int, ...]) -> int:
+def product(shape: Iterable[int]) -> int:
     """Exact element count (Python ints: no overflow for a hostile shape)."""
     return math.prod(int(d) for d in shape)

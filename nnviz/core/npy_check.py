@@ -40,8 +40,8 @@ def _header(stream: BinaryIO, name: str) -> tuple[tuple[int, ...], np.dtype, int
             shape, _fortran, dtype = np.lib.format.read_array_header_2_0(stream, max_header_size=_MAX_HEADER)
         else:
             raise UnsafeArrayFile(f"{name}.npy format version {version} is not supported")
-    except (ValueError, EOFError, SyntaxError, TypeError, OverflowError) as exc:
-        raise UnsafeArrayFile(f"{name}not a readable .npy array ({exc})") from None
+    except Exception as exc:  # NumPy parses the header with Python's tokenizer: it raises many kinds
+        raise UnsafeArrayFile(f"{name}not a readable .npy array ({type(exc).__name__}: {exc})") from None
     return tuple(int(d) for d in shape), np.dtype(dtype), stream.tell()
 
 
@@ -49,7 +49,7 @@ def _check_body(name: str, shape: tuple[int, ...], dtype: np.dtype, body_bytes: 
     if dtype.hasobject:
         raise UnsafeArrayFile(f"{name}holds Python objects (pickle), which nnviz never loads")
     declared = product(shape) * dtype.itemsize
-    if declared > max_bytes:
+    if product(max(d, 1) for d in shape) * dtype.itemsize > max_bytes:  # empty axes too: NumPy cannot shape it
         raise UnsafeArrayFile(f"{name}its header declares an array of shape {shape} ({format_bytes(declared)}), "
                     f"more than nnviz loads ({format_bytes(max_bytes)}); the file is damaged or hostile")
     if declared != body_bytes:
