@@ -1,7 +1,8 @@
 """A sweep folder: one run folder per combination, ``sweep.json`` listing them, and the train command.
 
-Resuming is by files: a run folder whose ``metrics.json`` says "finished" or "diverged" is done
-and never run again; any other run folder gets its ``config.toml`` (re)written and runs.
+Resuming is by files: a run folder whose ``metrics.json`` says "finished" or "diverged" (and whose
+files it lists are all there) is done and never run again; any other run folder is cleared of a
+previous attempt's results, gets its ``config.toml`` (re)written and runs.
 """
 
 from __future__ import annotations
