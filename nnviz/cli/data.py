@@ -7,6 +7,7 @@ raises :class:`nnviz.core.errors.DatasetError` for the user's mistakes (one line
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from typing import TextIO
@@ -111,7 +112,7 @@ class TerminalProgress:
 
 
 def command_data_fetch(args: argparse.Namespace) -> int:
-    if args.timeout <= 0:
+    if not (math.isfinite(args.timeout) and args.timeout > 0):  # inf and nan too: a transfer must end
         raise DatasetError(f"--timeout must be positive, got {args.timeout:g}")
     spec = get_download(args.name)
     mirror = base_url(args.mirror)

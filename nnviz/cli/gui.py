@@ -13,6 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def command_gui(args: argparse.Namespace) -> int:
+    if args.preset:
+        from nnviz.core.presets import get_preset
+
+        get_preset(args.preset)  # a wrong name is a one-line error here, not an abort inside Qt
     from nnviz.ui.app import run_app  # Qt is imported only for the window
 
     return run_app(data_dir=args.data_dir, preset=args.preset)

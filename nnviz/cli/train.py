@@ -103,19 +103,20 @@ def epoch_line(record) -> str:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    from nnviz.core.run_folder import final_metrics, write_run_folder
+    from nnviz.core.run_folder import check_output_folder, final_metrics, write_run_folder
     from nnviz.core.trainer import DIVERGED, Trainer
 
     config = config_from_args(args)
     if args.png_every and not args.png:
         raise CliError("--png-every needs --png DIR")
-    trainer = Trainer(config, data_dir=args.data_dir)
     out = Path(args.out) if args.out else _default_out(config)
+    check_output_folder(out, "--out")  # before loading data and training, not after
     exporter = None
     if args.png:
         from nnviz.ui.headless_export import HeadlessExporter  # imports Qt (offscreen) only when asked
 
         exporter = HeadlessExporter(Path(args.png))
+    trainer = Trainer(config, data_dir=args.data_dir)
     bar = _ProgressBar(sys.stdout.isatty() and not args.quiet)
     if not args.quiet:
         print(f"{config.preset}: {trainer.dataset.name}, {trainer.n_train:,} training examples, "

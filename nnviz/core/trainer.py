@@ -22,7 +22,7 @@ from nnviz.core.dense_stack import DenseStack
 from nnviz.core.history import EpochRecord, History
 from nnviz.core.losses import make_loss
 from nnviz.core.metrics import accuracy, confusion_matrix
-from nnviz.core.models import build_network
+from nnviz.core.models import build_network, check_output_size
 from nnviz.core.network import Sequential
 from nnviz.core.optimizers import make_optimizer
 
@@ -73,6 +73,7 @@ class Trainer:
         self.augment_rng = np.random.default_rng(augment_seq)
         self.network = network or build_network(config.model, dataset.input_shape, dataset.n_classes,
                                                  np.random.default_rng(init_seq))
+        check_output_size(self.network.output_shape, dataset.n_classes, config.model.loss)
         self.loss = make_loss(config.model.loss)
         # Dense stacks (every MLP preset) train through the fused pass: same numbers, less overhead.
         self._dense_stack = DenseStack(self.network) if DenseStack.supports(self.network) else None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.errors import NnvizError
 
 from nnviz.sweep.axes import SweepRun
@@ -95,7 +96,7 @@ def write_job_script(runs: list[SweepRun], out: Path, data_dir: str | None, opti
     path = out / SCRIPT_NAME
     try:
         (out / SLURM_LOG_DIR).mkdir(parents=True, exist_ok=True)  # Slurm does not create it
-        path.write_text(job_script(runs, out, data_dir, options), encoding="utf-8")
+        atomic_write_bytes(path, job_script(runs, out, data_dir, options).encode())
         path.chmod(0o755)
     except OSError as exc:
         raise NnvizError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -19,8 +19,8 @@ class PanelExportActions:
     """Mixed into the main window, which provides ``settings``, ``panels``, ``run_info`` and a status bar."""
 
     def export_panel(self, panel: Panel, fmt: str) -> None:
-        folder = Path(self.settings.value("export/folder", str(Path.home())))
-        width = int(stored.read_float(self.settings, "export/width", 1920))
+        folder = Path(stored.read_text(self.settings, "export/folder", str(Path.home())))
+        width = int(stored.read_float(self.settings, "export/width", 1920, 200, 8000))
         white = stored.read_bool(self.settings, "export/white", True)
         options = ExportDialog.ask(panel.title, folder / f"{panel.name}.{fmt}", width, white, svg=fmt == "svg",
                                    parent=self)
@@ -42,11 +42,11 @@ class PanelExportActions:
 
     def export_all_panels(self, folder: str | None = None) -> list[Path]:
         if folder is None:
-            start = self.settings.value("export/folder", str(Path.home()))
+            start = stored.read_text(self.settings, "export/folder", str(Path.home()))
             folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every panel into", start)
             if not folder:
                 return []
-        width = int(stored.read_float(self.settings, "export/width", 1920))
+        width = int(stored.read_float(self.settings, "export/width", 1920, 200, 8000))
         white = stored.read_bool(self.settings, "export/white", True)
         kind = self.run_info.dataset_kind if self.run_info else "image"
         try:

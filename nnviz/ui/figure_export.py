@@ -13,6 +13,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from nnviz.core.atomic import atomic_export
 from nnviz.core.errors import ExportError
 
 MIN_WIDTH, MAX_WIDTH = 100, 10000  # pixels
@@ -32,22 +33,6 @@ def _check_width(path: Path, width: int) -> int:
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ExportError(f"Could not write {path}: a width of {width} pixels is outside {MIN_WIDTH}-{MAX_WIDTH}")
     return width
-
-
-@contextlib.contextmanager
-def _atomic_target(path: Path):
-    """Yield a temporary name beside ``path``; move it into place only when the writer succeeded."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        yield tmp
-        if not tmp.is_file() or tmp.stat().st_size == 0:
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ExportError(f"Could not write {path}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 @contextlib.contextmanager
@@ -74,15 +59,15 @@ def export_scene_png(scene: QtWidgets.QGraphicsScene, path: str | Path, width: i
     exporter = pg.exporters.ImageExporter(scene)
     exporter.parameters()["width"] = width
     exporter.parameters()["background"] = QtGui.QColor("white") if white_background else QtGui.QColor(0, 0, 0, 0)
-    with _atomic_target(path) as tmp:
+
+    def write(name: str) -> bool:
         try:
             with vector_drawing(scene):
-                ok = exporter.export(str(tmp))
+                return exporter.export(name)
         except Exception as exc:  # pyqtgraph raises plain Exceptions for bad sizes
             raise ExportError(f"Could not write {path}: {exc}") from None
-        if ok is False:
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-    return path
+
+    return atomic_export(path, write)
 
 
 def export_scene_svg(scene: QtWidgets.QGraphicsScene, source: QtCore.QRectF, path: str | Path,
@@ -93,21 +78,24 @@ def export_scene_svg(scene: QtWidgets.QGraphicsScene, source: QtCore.QRectF, pat
 
     path = Path(path)
     check_folder(path)
-    with _atomic_target(path) as tmp:
+
+    def write(name: str) -> bool:
         generator = QtSvg.QSvgGenerator()
-        generator.setFileName(str(tmp))
+        generator.setFileName(name)
         generator.setSize(QtCore.QSize(int(source.width()), int(source.height())))
         generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
         generator.setTitle(title)
         painter = QtGui.QPainter()
         if not painter.begin(generator):
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
+            return False
         try:
             with vector_drawing(scene):
                 scene.render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
         finally:
             painter.end()
-    return path
+        return True
+
+    return atomic_export(path, write)
 
 
 def render_widget_png(widget: QtWidgets.QWidget, path: str | Path, width: int = 1920) -> Path:
@@ -132,10 +120,7 @@ def render_widget_png(widget: QtWidgets.QWidget, path: str | Path, width: int = 
     widget.render(painter, QtCore.QPoint(0, 0), QtGui.QRegion(),
                   QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground)
     painter.end()
-    with _atomic_target(path) as tmp:
-        if not image.save(str(tmp), "PNG"):
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-    return path
+    return atomic_export(path, lambda name: image.save(name, "PNG"))
 
 
 def render_widget_svg(widget: QtWidgets.QWidget, path: str | Path, title: str = "nnviz") -> Path:
@@ -148,14 +133,16 @@ def render_widget_svg(widget: QtWidgets.QWidget, path: str | Path, title: str = 
     size = widget.size()
     if size.width() < 10 or size.height() < 10:
         raise ExportError(f"Could not write {path}: the figure has no size yet (show it first)")
-    with _atomic_target(path) as tmp:
+
+    def write(name: str) -> bool:
         generator = QtSvg.QSvgGenerator()
-        generator.setFileName(str(tmp))
+        generator.setFileName(name)
         generator.setSize(size)
         generator.setViewBox(QtCore.QRect(0, 0, size.width(), size.height()))
         generator.setTitle(title)
         painter = QtGui.QPainter(generator)
         widget.render(painter, QtCore.QPoint(0, 0), QtGui.QRegion(),
                       QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground)
-        painter.end()
-    return path
+        return painter.end()
+
+    return atomic_export(path, write)

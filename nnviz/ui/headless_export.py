@@ -7,10 +7,10 @@ of the window, so the PNGs match what the lecturer saw in class.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from nnviz.core.errors import ExportError
+from nnviz.core.errors import ExportError, NnvizError
+from nnviz.core.run_folder import check_output_folder
 
 PANEL_SIZE = (1280, 720)  # logical size; exported at 1920 px wide this scales fonts by 1.5 for slides
 
@@ -30,11 +30,13 @@ class HeadlessExporter:
     def _check_folder(self) -> None:
         """Fail before training, not after it, when the folder cannot be written."""
         try:
+            check_output_folder(self.folder, "--png")  # probes by writing: root ignores permission bits
+        except NnvizError as exc:
+            raise ExportError(f"Could not create the PNG folder {self.folder}: {exc}") from None
+        try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ExportError(f"Could not create the PNG folder {self.folder}: {exc.strerror or exc}") from None
-        if not os.access(self.folder, os.W_OK):
-            raise ExportError(f"Could not write PNGs to {self.folder}: the folder is read-only")
 
     def _ensure_panels(self):
         if self._panels is None:

@@ -18,7 +18,7 @@ from nnviz.ui import settings as stored
 from nnviz.ui import theme
 from nnviz.ui.controls import ControlPanel
 from nnviz.ui.errors import show_error
-from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
+from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET, MIN_RATE
 from nnviz.ui.examples_dialog import ExamplesDialog
 from nnviz.ui.frame_budget import FrameBudget
 from nnviz.ui.lab_mode import TRAINING, LabMode
@@ -58,9 +58,10 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self._drawing = False
         self._frame_started = 0.0
         self._closed = False
-        rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE)
+        rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE, MIN_RATE, 60.0)
         self.worker = TrainingWorker(data_dir, snapshot_rate=rate)
-        self.frame_budget = FrameBudget(rate, budget=stored.read_float(self.settings, "view/draw_budget", DEFAULT_DRAW_BUDGET))
+        budget = stored.read_float(self.settings, "view/draw_budget", DEFAULT_DRAW_BUDGET, 0.01, 0.9)
+        self.frame_budget = FrameBudget(rate, budget=budget)
         self.budget_timer = QtCore.QTimer(self)
         self.budget_timer.setInterval(500)
         self.budget_timer.timeout.connect(self._check_frame_budget)
@@ -335,15 +336,15 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
             self.worker.send("set_snapshot_rate", rate)
 
     def _restore_layout(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
+        geometry = stored.read_bytes(self.settings, "window/geometry")
+        state = stored.read_bytes(self.settings, "window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
             screen_fit.clamp_to_screen(self)
         if state is not None and self.restoreState(state):
             self._compact = stored.read_bool(self.settings, "window/compact", False)
-        speed = self.settings.value("run/speed_index", 0)
-        self.run_actions.speed.setCurrentIndex(int(speed) if str(speed).isdigit() else 0)
+        self.run_actions.speed.setCurrentIndex(stored.read_index(self.settings, "run/speed_index",
+                                                                 self.run_actions.speed.count()))
 
     def fit_layout(self) -> None:
         """Tabs below COMPACT_WIDTH, the 2x2 grid above it; only when the width crosses the line, so
@@ -358,6 +359,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         else:
             arrange_grid(self, self.docks)
             self.removeToolBarBreak(self.probe_bar)
+        self.presentation.fit_tabs()  # new tab bars may have appeared
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)

@@ -103,7 +103,18 @@ class Presentation(QtCore.QObject):
         # Only what a lecturer uses stays: the run bar, the panels and the status line.
         self.window.docks["controls"].setVisible(not on)
         self.window.probe_bar.setVisible(not on)
+        self.fit_tabs()
+        current = self.window.docks.get(self.current)
+        if current is not None and current.isVisible():
+            current.raise_()
         self.window.settings.setValue("view/presentation", on)
+
+    def fit_tabs(self) -> None:
+        """Dock tab titles stay at the normal size: seven large ones would be cut to "C…" on a projector."""
+        font = QtWidgets.QApplication.instance().font()
+        font.setPointSize(theme.BASE_SIZES[3])
+        for bar in self.window.findChildren(QtWidgets.QTabBar):
+            bar.setFont(font)
 
     def set_enlarged(self, enlarged: bool) -> None:
         docks = self.window.docks

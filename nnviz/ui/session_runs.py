@@ -32,7 +32,7 @@ SPLIT_ORDER = ("val", "test", "train")
 def default_runs_folder(settings: QtCore.QSettings) -> Path:
     """The setting ``runs/session_folder``; else ``<user data>/nnviz/runs``, or, for a window given
     its own settings file (tests, a lecture's own profile), ``runs`` beside that file."""
-    value = settings.value("runs/session_folder")
+    value = stored.read_text(settings, "runs/session_folder")
     if value:
         return Path(value)
     if settings.fileName() != stored.default_settings().fileName():
@@ -71,7 +71,7 @@ class SessionRuns(QtCore.QObject):
         self.panel = RunsPanel()
         self.run_overlays: list[CurveOverlay] = []
         self._saved_this_run = False
-        chosen = window.settings.value("runs/folder")
+        chosen = stored.read_text(window.settings, "runs/folder")
         folder = Path(chosen) if chosen else default_runs_folder(window.settings)
         if folder.is_dir():
             self.panel.set_folder(folder)

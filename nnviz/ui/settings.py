@@ -4,16 +4,21 @@ and the run it opens with."""
 from __future__ import annotations
 
 import json
+import logging
+import math
 
 from PySide6 import QtCore
 
 from nnviz.core.config import RunConfig
 from nnviz.core.data.loading import dataset_status
 from nnviz.core.errors import NnvizError
+from nnviz.core.limits import MAX_TEXT_FILE_BYTES
 from nnviz.core.presets import get_preset, preset_config
 
 ORGANISATION = "nnviz"
 APPLICATION = "nnviz"
+SETTINGS_NOTE = "the window's settings file"
+log = logging.getLogger(__name__)
 
 
 def default_settings() -> QtCore.QSettings:
@@ -38,11 +43,13 @@ def initial_config(settings: QtCore.QSettings, data_dir: str | None, preset: str
     saved = settings.value("run/config", "")
     if saved:
         try:
+            if not isinstance(saved, str) or len(saved) > MAX_TEXT_FILE_BYTES:
+                raise TypeError("not a run configuration")
             config = RunConfig.from_dict(json.loads(saved))
             if dataset_status(config.data.name, data_dir):
                 return config
-        except (ValueError, NnvizError, TypeError):
-            pass  # settings from another version: start afresh
+        except (ValueError, NnvizError, TypeError, RecursionError) as exc:
+            _ignored("run/config", saved, f"a run configuration ({exc})")  # another version's, or damaged
     return default_config(data_dir)
 
 
@@ -50,13 +57,63 @@ def save_config(settings: QtCore.QSettings, config: RunConfig) -> None:
     settings.setValue("run/config", json.dumps(config.to_dict()))
 
 
-def read_float(settings: QtCore.QSettings, key: str, default: float) -> float:
+def _ignored(key: str, value: object, expected: str) -> None:
+    """A saved value the window cannot use: say so in the log once, and carry on with the default."""
+    shown = repr(value)
+    log.warning("ignoring the saved setting %s = %s in %s: expected %s", key,
+                shown if len(shown) <= 80 else shown[:77] + "...", SETTINGS_NOTE, expected)
+
+
+def read_float(settings: QtCore.QSettings, key: str, default: float, low: float = -math.inf,
+               high: float = math.inf) -> float:
+    """A number in [low, high]; anything else (garbage, NaN, out of range) gives ``default``."""
+    raw = settings.value(key, default)
     try:
-        return float(settings.value(key, default))
-    except (TypeError, ValueError):
+        value = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if math.isfinite(value) and low <= value <= high:
+        return value
+    _ignored(key, raw, f"a number from {low:g} to {high:g}")
+    return default
+
+
+def read_index(settings: QtCore.QSettings, key: str, count: int, default: int = 0) -> int:
+    """An index into a list of ``count`` choices (a combo box's), else ``default``."""
+    raw = settings.value(key, default)
+    text = str(raw).strip()
+    if text.isdigit() and int(text) < count:
+        return int(text)
+    _ignored(key, raw, f"a whole number from 0 to {count - 1}")
+    return default
+
+
+def read_text(settings: QtCore.QSettings, key: str, default: str = "") -> str:
+    """A string setting (a folder); QSettings turns "a,b" into a list, which is no folder."""
+    raw = settings.value(key, default)
+    if raw is None or raw == "":
         return default
+    if isinstance(raw, str) and len(raw) <= 4096 and "\0" not in raw:
+        return raw
+    _ignored(key, raw, "a folder name")
+    return default
 
 
 def read_bool(settings: QtCore.QSettings, key: str, default: bool) -> bool:
     value = settings.value(key, default)
-    return value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text in ("true", "1", "yes", "false", "0", "no"):
+        return text in ("true", "1", "yes")
+    _ignored(key, value, "true or false")
+    return default
+
+
+def read_bytes(settings: QtCore.QSettings, key: str) -> QtCore.QByteArray | None:
+    """Saved window geometry or dock state: a QByteArray, else None (nothing to restore)."""
+    raw = settings.value(key)
+    if raw is None or isinstance(raw, QtCore.QByteArray):
+        return raw
+    _ignored(key, raw, "saved window layout data")
+    return None

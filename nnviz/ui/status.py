@@ -42,6 +42,10 @@ class RunStatusBar(QtWidgets.QStatusBar):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.run_label = QtWidgets.QLabel("no run")
+        # It wraps onto a second line rather than widening the window past a projector's screen.
+        self.run_label.setWordWrap(True)
+        self.run_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.run_label.setMinimumWidth(200)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFixedWidth(220)
         self.progress.setFormat("epoch %p%")

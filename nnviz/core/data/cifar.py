@@ -15,11 +15,13 @@ subfolder (what ``tar xzf`` leaves). Every problem raises :class:`DatasetError` 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
 
 from nnviz.core.errors import DatasetError
+from nnviz.core.limits import MAX_DATA_BYTES, format_bytes
 
 CIFAR10_CLASS_NAMES: tuple[str, ...] = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -50,11 +52,25 @@ def cifar_batch_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
     return records.tobytes()
 
 
+def _read_batch_bytes(path: Path) -> bytes:
+    """The file's bytes, once its type and length are known to be those of a batch file."""
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise DatasetError(f"{path}: not a regular file (a device or pipe?), expected a CIFAR-10 batch file")
+        if info.st_size > MAX_DATA_BYTES:
+            raise DatasetError(
+                f"{path}: {format_bytes(info.st_size)} is far more than a CIFAR-10 batch file holds "
+                f"({format_bytes(BATCH_BYTES)}); the file is damaged or not a batch file"
+            )
+        return handle.read(info.st_size)
+
+
 def read_cifar_batch(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     """Read one batch file: uint8 images ``(N, 3, 32, 32)`` and int64 labels ``(N,)``."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = _read_batch_bytes(path)
     except FileNotFoundError:
         raise DatasetError(f"{path}: file not found") from None
     except IsADirectoryError:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import tarfile
 import tempfile
@@ -33,13 +34,14 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
 
+from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.data.loading import IMAGE_DATASETS, dataset_cache_dir, dataset_status
 from nnviz.core.data.download_table import DOWNLOADS, DatasetDownload, RemoteFile  # noqa: F401 (re-exported)
 from nnviz.core.errors import DatasetError, NnvizError
+from nnviz.core.transfer import TransferLimitError, TransferLimits, copy_local_file, http_download
 
 BASE_URL_ENV = "NNVIZ_DATA_URL"
 DEFAULT_TIMEOUT = 30.0  # seconds without a byte before a download counts as stalled
-CHUNK_SIZE = 64 * 1024
 MANIFEST = ".nnviz-download.json"
 
 # (file name, bytes done, bytes total or 0 if unknown); also (``"unpacking <archive>"``, i, n).
@@ -167,36 +169,29 @@ def check_cancel(cancel: threading.Event | None) -> None:
 
 
 class _Downloader:
-    """pooch downloader: http(s) through pooch.HTTPDownloader (with a time-out), file:// by copying."""
+    """pooch downloader: http(s) and file:// through :mod:`nnviz.core.transfer`, capped and with a deadline."""
 
-    def __init__(self, progress: _Progress, timeout: float) -> None:
-        self.progress, self.timeout = progress, timeout
+    def __init__(self, progress: _Progress, limits: TransferLimits) -> None:
+        self.progress, self.limits = progress, limits
         self.called = False
 
-    def __call__(self, url: str, output_file: str, pooch_obj: object, check_only: bool = False) -> None:
-        import pooch
+    def _set_total(self, total: int) -> None:
+        self.progress.total = total
 
+    def __call__(self, url: str, output_file: str, pooch_obj: object, check_only: bool = False) -> None:
         self.called = True
         check_cancel(self.progress.cancel)
         parsed = urlparse(url)
         if parsed.scheme == "file":
             if parsed.netloc not in ("", "localhost"):
                 raise DatasetError(f"{url}: file:// URLs must name a local path (file:///folder/...)")
-            source_path = urllib.request.url2pathname(parsed.path)
-            self.progress.total = os.path.getsize(source_path)
-            with open(source_path, "rb") as source, open(output_file, "wb") as target:
-                _copy_stream(source, target, self.progress)
+            copy_local_file(urllib.request.url2pathname(parsed.path), output_file, self.limits,
+                            self.progress.update, self._set_total)
         elif parsed.scheme in ("http", "https"):
-            pooch.HTTPDownloader(progressbar=self.progress, chunk_size=CHUNK_SIZE,
-                                 timeout=self.timeout)(url, output_file, pooch_obj)
+            http_download(url, output_file, self.limits, self.progress.update, self._set_total,
+                          lambda: check_cancel(self.progress.cancel))
         else:
             raise DatasetError(f"{url}: unsupported URL scheme {parsed.scheme!r}; use http(s):// or file://")
-
-
-def _copy_stream(source: BinaryIO, target: BinaryIO, progress: _Progress) -> None:
-    while chunk := source.read(CHUNK_SIZE):
-        target.write(chunk)
-        progress.update(len(chunk))
 
 
 @contextmanager
@@ -218,6 +213,8 @@ def _describe_failure(exc: Exception, url: str, file: RemoteFile, timeout: float
     parsed = urlparse(url)
     host = f"{parsed.scheme}://{parsed.netloc}" if parsed.netloc else url
     text = str(exc)
+    if isinstance(exc, TransferLimitError):  # names the source itself
+        return text
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         code = exc.response.status_code
         return f"{url} not found (HTTP 404)" if code == 404 else f"{url}: HTTP {code} {exc.response.reason}"
@@ -238,7 +235,8 @@ def _describe_failure(exc: Exception, url: str, file: RemoteFile, timeout: float
 
 
 def _retrieve(spec: DatasetDownload, file: RemoteFile, folder: Path, base: str | None,
-              callback: ProgressCallback | None, cancel: threading.Event | None, timeout: float) -> bool:
+              callback: ProgressCallback | None, cancel: threading.Event | None, timeout: float,
+              deadline: float | None) -> bool:
     """Fetch one file into ``folder`` unless a copy with the right checksum is there; True if fetched."""
     import pooch
     import requests
@@ -246,13 +244,14 @@ def _retrieve(spec: DatasetDownload, file: RemoteFile, folder: Path, base: str |
     urls = (f"{base}/{spec.name}/{file.name}",) if base else file.urls
     failures, wrong_content = [], False
     for url in urls:
-        downloader = _Downloader(_Progress(file, callback, cancel), timeout)
+        limits = TransferLimits.for_size(file.size, file.size_exact, timeout, deadline)
+        downloader = _Downloader(_Progress(file, callback, cancel), limits)
         try:
             with _quiet_pooch():
                 pooch.retrieve(url, known_hash=file.known_hash, fname=file.name, path=folder,
                                downloader=downloader)
             return downloader.called
-        except (requests.RequestException, ValueError, OSError) as exc:
+        except (requests.RequestException, ValueError, OSError, TransferLimitError) as exc:
             failures.append(_describe_failure(exc, url, file, timeout))
             wrong_content |= isinstance(exc, ValueError)
     where = "the mirror" if base else "every official address"
@@ -333,19 +332,24 @@ def _unpack(spec: DatasetDownload, archive: Path, folder: Path, callback: Progre
     missing = sorted(set(wanted.values()) - set(manifest))
     if missing:
         raise DatasetError(f"{archive} lacks {', '.join(missing)}; is it the right archive for {spec.name}?")
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    atomic_write_bytes(folder / MANIFEST, json.dumps(manifest, indent=1).encode())
     archive.unlink()
 
 
 def fetch_dataset(name: str, *, mirror: str | None = None, progress: ProgressCallback | None = None,
-                  cancel: threading.Event | None = None, timeout: float = DEFAULT_TIMEOUT,
+                  cancel: threading.Event | None = None, timeout: float = DEFAULT_TIMEOUT, deadline: float | None = None,
                   force: bool = False) -> FetchResult:
     """Download data set ``name`` into the user cache and check every file; see the module docstring.
 
     ``progress(file name, bytes done, bytes total)`` is called from the downloading thread;
     setting ``cancel`` stops the transfer with :class:`DownloadCancelled`. ``force`` fetches
-    again even what is cached. Failures raise :class:`DatasetError` with a one-line reason.
+    again even what is cached. ``timeout`` is the longest silence, ``deadline`` the longest whole
+    transfer of one file (default: from its size, see :mod:`nnviz.core.transfer`); no file is
+    written past its size in the table. Failures raise :class:`DatasetError` with a one-line reason.
     """
+    for label, value in (("timeout", timeout), ("deadline", deadline)):
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise DatasetError(f"the download {label} must be a positive number of seconds, got {value!r}")
     spec = get_download(name)
     folder = dataset_cache_dir(spec.name)
     try:
@@ -360,7 +364,7 @@ def fetch_dataset(name: str, *, mirror: str | None = None, progress: ProgressCal
     for file in spec.files:
         if force:
             (folder / file.name).unlink(missing_ok=True)
-        if _retrieve(spec, file, folder, base, progress, cancel, timeout):
+        if _retrieve(spec, file, folder, base, progress, cancel, timeout, deadline):
             downloaded.append(file.name)
             size += (folder / file.name).stat().st_size
             _make_readable(folder / file.name)

@@ -11,14 +11,16 @@ Every problem becomes a :class:`DatasetError` whose message starts with the file
 from __future__ import annotations
 
 import gzip
-import math
 import os
+import stat
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from nnviz.core.errors import DatasetError
+from nnviz.core.limits import MAX_DATA_BYTES, format_bytes, gzip_can_hold, product, read_capped, read_exactly
 
 # Element type code -> big-endian dtype (IDX stores multi-byte numbers big-endian).
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -32,36 +34,27 @@ IDX_DTYPES: dict[int, np.dtype] = {
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _PIXEL_SCALE = np.float32(1.0 / 255.0)
+_TRAILING_MARGIN = 64 * 1024  # bytes read past the declared payload to report trailing data
 
 
-def _read_file_bytes(path: Path) -> bytes:
-    """Return the file's IDX bytes, decompressing gzip in one call (fast for 47 MB)."""
+def _open_idx(path: Path) -> BinaryIO:
     try:
-        data = path.read_bytes()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise DatasetError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise DatasetError(f"{path}: is a folder, expected an IDX file") from None
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    if data[:2] != _GZIP_MAGIC:
-        return data
-    try:
-        # gzip.decompress handles multi-member files and checks the CRC and length trailer.
-        return gzip.decompress(data)
-    except EOFError:
-        raise DatasetError(
-            f"{path}: truncated gzip file (the compressed data ends early); "
-            "download or copy the file again"
-        ) from None
-    except (OSError, zlib.error) as exc:
-        raise DatasetError(
-            f"{path}: corrupt gzip file ({exc}); download or copy the file again"
-        ) from None
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise DatasetError(f"{path}: not a regular file (a device or pipe?), expected an IDX file")
+    return handle
 
 
-def _parse_header(path: Path, data: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
-    """Check the magic number; return (dtype, dims, header length in bytes)."""
+def _parse_header(path: Path, stream: BinaryIO) -> tuple[np.dtype, tuple[int, ...], int]:
+    """Read and check the magic number and sizes; return (dtype, dims, header length in bytes)."""
+    data = read_exactly(stream, 4)
     if len(data) < 4:
         raise DatasetError(
             f"{path}: truncated: {len(data)} bytes is too short for an IDX header "
@@ -80,28 +73,18 @@ def _parse_header(path: Path, data: bytes) -> tuple[np.dtype, tuple[int, ...], i
             f"0x{type_code:02X} (known: {known})"
         )
     header_len = 4 + 4 * ndim
+    data += read_exactly(stream, header_len - 4)
     if len(data) < header_len:
         raise DatasetError(
             f"{path}: truncated header: a {ndim}-D IDX file needs {header_len} header "
             f"bytes, found {len(data)}"
         )
-    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dims = tuple(int.from_bytes(data[i:i + 4], "big") for i in range(4, header_len, 4))
     return IDX_DTYPES[type_code], dims, header_len
 
 
-def read_idx(path: str | os.PathLike[str], *, what: str = "data") -> np.ndarray:
-    """Read a gzipped or raw IDX file into an array of shape ``dims``.
-
-    The payload must hold exactly ``prod(dims) * itemsize`` bytes. ``what`` names the bytes
-    in error messages ("pixel", "label"). uint8/int8 results are read-only views of the
-    file's bytes (no copy); multi-byte types come back in native byte order.
-    """
-    path = Path(path)
-    data = _read_file_bytes(path)
-    dtype, dims, header_len = _parse_header(path, data)
-    count = math.prod(dims)
-    expected = count * dtype.itemsize
-    found = len(data) - header_len
+def _size_errors(path: Path, what: str, dims: tuple[int, ...], expected: int, found: int, *,
+                 at_least: bool = False) -> None:
     shape_text = " x ".join(str(d) for d in dims) or "scalar"
     if found < expected:
         raise DatasetError(
@@ -109,14 +92,75 @@ def read_idx(path: str | os.PathLike[str], *, what: str = "data") -> np.ndarray:
             f"(header says {shape_text}); download or copy the file again"
         )
     if found > expected:
+        if at_least:  # a gzip stream is not inflated past the margin: it may go on for gigabytes
+            found_text = f"more than {found - 1} ({found - 1 - expected} or more extra)"
+        else:
+            found_text = f"{found} ({found - expected} extra)"
         raise DatasetError(
             f"{path}: trailing bytes: expected {expected} {what} bytes after the header "
-            f"(header says {shape_text}), found {found} ({found - expected} extra); "
-            "the file is damaged or not an IDX file"
+            f"(header says {shape_text}), found {found_text}; the file is damaged or not an IDX file"
         )
-    array = np.frombuffer(data, dtype=dtype, count=count, offset=header_len).reshape(dims)
+
+
+def _read_payload(path: Path, handle: BinaryIO, what: str) -> tuple[np.dtype, tuple[int, ...], bytearray]:
+    """Header and payload; sizes are checked against the file and the limits before allocating."""
+    file_size = os.fstat(handle.fileno()).st_size
+    compressed = read_exactly(handle, 2) == _GZIP_MAGIC
+    handle.seek(0)
+    stream: BinaryIO = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
+    dtype, dims, header_len = _parse_header(path, stream)
+    expected = product(dims) * dtype.itemsize
+    # The extent ignoring empty axes too: (0, 2**32-1, 2**32-1) holds nothing, yet NumPy cannot shape it.
+    if product(max(d, 1) for d in dims) * dtype.itemsize > MAX_DATA_BYTES:
+        shape_text = " x ".join(str(d) for d in dims)
+        raise DatasetError(
+            f"{path}: the header declares {shape_text} {what} values, more than nnviz reads from one file "
+            f"({format_bytes(MAX_DATA_BYTES)}); the file is damaged or not a data set"
+        )
+    if not compressed:
+        _size_errors(path, what, dims, expected, file_size - header_len)
+        payload, _ = read_capped(stream, expected, margin=0)
+        _size_errors(path, what, dims, expected, len(payload))
+        return dtype, dims, payload
+    if not gzip_can_hold(file_size, header_len + expected):
+        raise DatasetError(
+            f"{path}: truncated: expected {expected} {what} bytes, but a gzip file of {file_size:,} bytes "
+            "cannot hold that many; download or copy the file again"
+        )
+    payload, extra = read_capped(stream, expected, margin=_TRAILING_MARGIN)
+    _size_errors(path, what, dims, expected, len(payload) + extra, at_least=extra > _TRAILING_MARGIN)
+    return dtype, dims, payload
+
+
+def read_idx(path: str | os.PathLike[str], *, what: str = "data") -> np.ndarray:
+    """Read a gzipped or raw IDX file into an array of shape ``dims``.
+
+    The payload must hold exactly ``prod(dims) * itemsize`` bytes. ``what`` names the bytes
+    in error messages ("pixel", "label"). The header's sizes are checked against the file's
+    length and :data:`MAX_DATA_BYTES` before anything is allocated, and gzip is inflated in a
+    stream that stops a little past the declared size. uint8/int8 results are read-only;
+    multi-byte types come back in native byte order.
+    """
+    path = Path(path)
+    with _open_idx(path) as handle:
+        try:
+            dtype, dims, payload = _read_payload(path, handle, what)
+        except EOFError:
+            raise DatasetError(
+                f"{path}: truncated gzip file (the compressed data ends early); "
+                "download or copy the file again"
+            ) from None
+        except (OSError, zlib.error) as exc:
+            if isinstance(exc, gzip.BadGzipFile) or isinstance(exc, zlib.error):
+                raise DatasetError(
+                    f"{path}: corrupt gzip file ({exc}); download or copy the file again"
+                ) from None
+            raise DatasetError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    array = np.frombuffer(payload, dtype=dtype, count=product(dims)).reshape(dims)
     if dtype.byteorder == ">":  # '>' only for multi-byte types; this copies once
         array = array.astype(dtype.newbyteorder("="))
+    else:
+        array.flags.writeable = False
     return array
 
 

@@ -41,6 +41,8 @@ from nnviz.core.data.catalog import (  # noqa: F401 (re-exported)
     DatasetInfo,
 )
 from nnviz.core.data.idx import load_idx_pair
+from nnviz.core.limits import MAX_DATA_BYTES
+from nnviz.core.npy_check import UnsafeArrayFile, check_npy_file
 from nnviz.core.data.toy import TOY_DATASETS, load_toy_dataset
 
 SYSTEM_DATASETS_DIR = Path("/usr/share/datasets")  # where Debian's dataset-* packages install
@@ -133,10 +135,14 @@ def _locate(name: str, data_dir: str | os.PathLike[str] | None) -> tuple[Path, d
     info = _image_info(name)
     looked: list[str] = []
     for folder in dataset_search_dirs(name, data_dir):
-        if not folder.is_dir():
-            looked.append(f"{folder} (no such folder)")
+        try:
+            if not folder.is_dir():
+                looked.append(f"{folder} (no such folder)")
+                continue
+            found, missing = _find_files(folder, info)
+        except OSError as exc:  # a folder we may not search (permissions), or a broken mount
+            looked.append(f"{folder} (cannot look inside: {exc.strerror or exc})")
             continue
-        found, missing = _find_files(folder, info)
         if not missing:
             return folder, found
         looked.append(f"{folder} (missing {', '.join(missing)})")
@@ -186,6 +192,10 @@ def _cache_key(paths: dict[str, Path]) -> tuple:
 
 
 def _load_npy(path: Path, what: str) -> np.ndarray:
+    try:
+        check_npy_file(path, MAX_DATA_BYTES)  # the header's shape, before NumPy allocates it
+    except UnsafeArrayFile as exc:
+        raise DatasetError(f"{path}: not a readable {what} .npy file ({exc}); download or copy it again") from None
     try:
         return np.load(path, allow_pickle=False)
     except (ValueError, EOFError, OSError) as exc:  # pickled objects, truncated data, bad header
@@ -242,6 +252,10 @@ def _load_full_arrays(
     if cached is not None:
         return cached
     x_train, y_train, x_test, y_test = _read_arrays(info, paths)
+    for images, file_key in ((x_train, "train_images"), (x_test, "test_images")):
+        if 0 in images.shape[1:]:  # nothing to learn from, and every layer would be built empty
+            raise DatasetError(f"{paths[file_key]}: its images are {images.shape[2]}x{images.shape[3]} pixels; "
+                               "a data set needs images of at least 1x1")
     n_classes = len(info.class_names)
     label_checks = [] if info.format == "cifar10-bin" else [(y_train, "train_labels"), (y_test, "test_labels")]
     for labels, file_key in label_checks:  # (the CIFAR reader checks its labels itself)

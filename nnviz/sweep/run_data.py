@@ -1,11 +1,7 @@
-"""A run folder keeps results and parameters together (lectures, section 7):
+"""Read run folders back: settings, final figures and per-epoch curves (file I/O only, no Qt).
 
-``config.toml`` (every setting, enough to rerun with ``nnviz train --config``), ``metrics.csv``
-(one row per epoch), ``metrics.json`` (final figures) and ``model.npz``. All written atomically.
-
-This module writes them and reads them back (the Runs dock, ``nnviz compare``, sweeps), so a
-reader gets exactly what the trainer wrote. A *sweep folder* holds run folders, and optionally
-``sweep.json`` listing them in grid order.
+A run folder is what ``nnviz train`` writes (see nnviz.core.run_folder). A *sweep folder* holds run
+folders, and optionally ``sweep.json`` listing them in grid order.
 """
 
 from __future__ import annotations
@@ -21,81 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from nnviz.core.atomic import atomic_write_bytes
-from nnviz.core.config import RunConfig, load_config
+from nnviz.core.config import RunConfig, load_config, read_text_file
 from nnviz.core.errors import NnvizError
-from nnviz.core.history import EPOCH_FIELDS
-from nnviz.core.model_io import load_model, save_model
-from nnviz.core.record import EpochCurves, RunRecord, filter_images
+from nnviz.core.limits import MAX_TEXT_FILE_BYTES
+from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON, complete_run_state
 
-CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_FILE = "config.toml", "metrics.csv", "metrics.json", "model.npz"
-
-
-def final_metrics(trainer) -> dict[str, Any]:
-    """The figures of a finished (or stopped) run, JSON-able; NaN becomes null."""
-    epochs = trainer.history.epochs
-    last = epochs[-1] if epochs else None
-    seconds = sum(r.seconds for r in epochs)
-    samples = sum(r.samples_per_second * r.seconds for r in epochs)
-    metrics = {
-        "preset": trainer.config.preset,
-        "data": trainer.dataset.name,
-        "state": trainer.state,
-        "message": trainer.message,
-        "epochs": trainer.epoch,
-        "iterations": trainer.iteration,
-        "test_accuracy": last.test_accuracy if last else math.nan,
-        "test_loss": last.test_loss if last else math.nan,
-        "test_correct": last.test_correct if last else 0,
-        "test_total": last.test_total if last else 0,
-        "val_accuracy": last.val_accuracy if last else math.nan,
-        "val_loss": last.val_loss if last else math.nan,
-        "train_accuracy": last.train_accuracy if last else math.nan,
-        "train_loss": last.train_loss if last else math.nan,
-        "best_val_accuracy": max((r.val_accuracy for r in epochs if not math.isnan(r.val_accuracy)),
-                                 default=math.nan),
-        "best_test_accuracy": max((r.test_accuracy for r in epochs if not math.isnan(r.test_accuracy)),
-                                  default=math.nan),
-        "seconds": seconds + sum(r.eval_seconds for r in epochs),
-        "train_seconds": seconds,
-        "samples_per_second": samples / seconds if seconds > 0 else 0.0,
-        "parameters": trainer.network.n_params,
-    }
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
-
-
-def metrics_csv_text(trainer) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EPOCH_FIELDS)
-    for record in trainer.history.epochs:
-        writer.writerow([_csv_value(getattr(record, name)) for name in EPOCH_FIELDS])
-    return out.getvalue()
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)  # exact: a reader gets back what was drawn
-    return value
-
-
-def write_run_folder(out_dir: str | Path, trainer, *, include_model: bool = True) -> Path:
-    """Write the run's files into ``out_dir`` (created if needed)."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        trainer.config.save(out / CONFIG_FILE)
-        atomic_write_bytes(out / METRICS_CSV, metrics_csv_text(trainer).encode())
-        text = json.dumps(final_metrics(trainer), indent=2)
-        atomic_write_bytes(out / METRICS_JSON, (text + "\n").encode())
-        if include_model:
-            save_model(out / MODEL_FILE, trainer.network, trainer.config, trainer.dataset.class_names)
-    except OSError as exc:
-        raise NnvizError(f"cannot write the run folder {out}: {exc.strerror or exc}") from None
-    return out
-
-
-# --- reading ----------------------------------------------------------------------------------
 MANIFEST = "sweep.json"
 DONE_STATES = ("finished", "diverged")  # a run in one of these states is not run again
 
@@ -165,8 +91,10 @@ def flatten_settings(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def read_metrics_csv(path: Path) -> dict[str, np.ndarray]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        rows = list(csv.reader(io.StringIO(read_text_file(path, MAX_TEXT_FILE_BYTES), newline="")))
+    except (ValueError, csv.Error) as exc:  # too long, not a file, not text, a field over csv's limit
+        raise RunFolderError(f"{path} is not an nnviz metrics file: {exc}") from None
     if not rows or "epoch" not in rows[0]:
         raise RunFolderError(f"{path} has no header row with an epoch column")
     header = rows[0]
@@ -185,13 +113,13 @@ def read_metrics_csv(path: Path) -> dict[str, np.ndarray]:
 
 
 def run_state(folder: Path) -> str | None:
-    """"finished"/"diverged"/... from metrics.json, or None when the run has not ended (or is broken)."""
+    """"finished"/"diverged"/... from metrics.json, or None when the run has not ended, is broken, or
+    lacks a file (killed while writing its model)."""
     try:
-        metrics = json.loads((folder / METRICS_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        metrics = json.loads(read_text_file(folder / METRICS_JSON, MAX_TEXT_FILE_BYTES))
+    except (OSError, ValueError, RecursionError):
         return None
-    state = metrics.get("state") if isinstance(metrics, dict) else None
-    return state if isinstance(state, str) else None
+    return complete_run_state(folder, metrics)  # "finished" only with every file of the run there
 
 
 def is_done(folder: Path) -> bool:
@@ -209,9 +137,11 @@ def load_run(path: str | Path) -> RunData:
         raise RunFolderError(f"{folder}: no {METRICS_JSON} (not run yet, still running, or it failed)")
     config = load_config(folder / CONFIG_FILE)
     try:
-        metrics = json.loads((folder / METRICS_JSON).read_text(encoding="utf-8"))
+        metrics = json.loads(read_text_file(folder / METRICS_JSON, MAX_TEXT_FILE_BYTES))
     except (OSError, ValueError) as exc:
         raise RunFolderError(f"{folder / METRICS_JSON} is unreadable: {exc}") from None
+    except RecursionError:
+        raise RunFolderError(f"{folder / METRICS_JSON} nests too deeply to be nnviz's figures") from None
     if not isinstance(metrics, dict):
         raise RunFolderError(f"{folder / METRICS_JSON} is not a table of figures")
     try:
@@ -287,31 +217,3 @@ def load_runs(paths: list[str | Path]) -> tuple[list[RunData], list[str]]:
         except NnvizError as exc:
             problems.append(str(exc))
     return runs, problems
-
-
-def load_record(path: str | Path) -> RunRecord:
-    """A run folder read back as the record its panels draw: per-epoch curves, run state and, when
-    ``model.npz`` is there, the first layer's weights and filter images."""
-    run = load_run(path)
-    epochs = run.curves.get("epoch", np.zeros(0))
-    column = {name: run.curves.get(name, np.full(epochs.shape, np.nan)) for name in EPOCH_FIELDS}
-    curves = EpochCurves(epoch=epochs, **{name: column[name] for name in (
-        "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")})
-    kind, weights, images, class_names = "", np.zeros((0, 0), np.float32), np.zeros((0, 1, 1), np.float32), ()
-    model_path = run.path / MODEL_FILE
-    if model_path.is_file():
-        loaded = load_model(model_path)
-        first = loaded.network.first_trainable_layer()
-        class_names = tuple(loaded.class_names)
-        if first is not None:
-            kind, weights = first.kind, first.params["W"].copy()
-            images = filter_images(first, loaded.network.input_shape)
-    config = run.config
-    return RunRecord(
-        state=run.state, message=str(run.metrics.get("message") or ""), epoch=run.n_epochs,
-        iteration=int(run.metrics.get("iterations") or 0), batch_in_epoch=0, batches_in_epoch=0,
-        iterations_per_epoch=0.0, learning_rate=config.optimizer.learning_rate,
-        momentum=config.optimizer.momentum, batch_size=config.training.batch_size,
-        samples_per_second=float(run.metrics.get("samples_per_second") or 0.0), train_loss=np.zeros(0, np.float32),
-        epochs=curves, first_layer_kind=kind, first_layer_weights=weights, filter_images=images,
-        class_names=class_names, model_kind=config.model.kind, run_state=run.state)
