@@ -1,18 +1,29 @@
-"""``nnviz gui`` (and ``python main.py``): open the window. Qt is imported only here."""
+"""``nnviz gui`` (and ``python main.py``): open the window. Qt is imported only here, and only
+once the machine can show a window."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from nnviz.cli.arguments import USER_ERROR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    gui = subparsers.add_parser("gui", help="open the window (same as python main.py)")
+    gui = subparsers.add_parser("gui", help="open the window (same as python main.py)",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     gui.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
-    gui.add_argument("--preset", help="preset to open with")
+    gui.add_argument("--preset", help="preset to open with (default: the last run's settings)")
     gui.set_defaults(handler=command_gui)
 
 
 def command_gui(args: argparse.Namespace) -> int:
+    from nnviz.ui.display_check import display_problem  # Qt-free
+
+    problem = display_problem()
+    if problem:
+        print(f"nnviz: {problem}", file=sys.stderr)
+        return USER_ERROR
     from nnviz.ui.app import run_app  # Qt is imported only for the window
 
     return run_app(data_dir=args.data_dir, preset=args.preset)
