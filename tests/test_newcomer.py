@@ -77,3 +77,105 @@ def test_an_unreachable_x_display_is_said_instead_of_a_qt_abort():
     assert len(result.stderr.strip().splitlines()) == 1
     assert "xvfb-run" in result.stderr
     assert ":7361" in result.stderr or "apt-get install" in result.stderr  # a bare machine lacks X11 libraries first
+
+
+# --- the command line -------------------------------------------------------------------------
+def test_version_is_the_package_version():
+    from nnviz.cli import version
+
+    result = run_nnviz(["--version"])
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"nnviz {version()}"
+    assert version()[0].isdigit()
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`nnviz data list | head -1`: the reader is gone before nnviz writes; no traceback."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    process = subprocess.Popen([sys.executable, "-m", "nnviz", "data", "list"], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like head -1 that has already exited
+    _, stderr = process.communicate(timeout=60)
+    assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr, stderr.decode()
+    assert stderr == b""
+    assert process.returncode == 141
+
+
+@pytest.mark.parametrize("flag", ["--hidden -5", "--hidden=-5", "--hidden 30,-5", "--hidden 3--5", "--hidden 0"])
+def test_negative_or_empty_layer_sizes_are_refused(flag):
+    from nnviz.cli import main
+
+    assert main(["train", *flag.split(" ")]) == 2
+
+
+def test_layer_sizes_still_read_dashes_and_commas(capsys):
+    from nnviz.cli import main
+    from nnviz.cli.arguments import int_list
+
+    assert int_list("3-5-4-5-2") == [3, 5, 4, 5, 2] and int_list("100, 30") == [100, 30] and int_list("") == []
+    assert main(["train", "--hidden", "-5"]) == 2
+    assert "layer sizes must be positive, got '-5'" in capsys.readouterr().err
+    assert main(["info", "--sizes", "3-5-4-5-2"]) == 0
+    assert "81 learnable parameters" in capsys.readouterr().out
+
+
+def _options(parser, path=("nnviz",)):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, (*path, name))
+        elif action.option_strings and not isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            yield " ".join(path), action, parser
+
+
+def test_every_option_of_every_command_says_its_default():
+    from nnviz.cli import build_parser
+
+    options = list(_options(build_parser()))
+    assert len(options) > 50
+    missing = []
+    for command, action, parser in options:
+        text = parser._get_formatter()._get_help_string(action) % {"default": action.default}
+        if "default" not in text and not (action.required and "(required)" in text):
+            missing.append(f"{command} {action.option_strings[0]}")
+    assert not missing, missing
+
+
+def test_help_shows_the_defaults_the_issue_named(capsys):
+    from nnviz.cli import main
+
+    for command, expected in ((["train"], ["epochs to train (default: the preset's value)",
+                                           "(default: nielsen)", "--quiet"]),
+                              (["evaluate"], ["(default: test)"])):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        for text in expected:
+            assert text in out, (command, text)
+
+
+def test_mnist_c_has_one_spelling(capsys):
+    from nnviz.cli import main
+
+    assert main(["train", "--data", "mnist-c"]) == 2
+    err = capsys.readouterr().err
+    assert "mnist-c/<corruption> (shot_noise|motion_blur|rotate|fog|zigzag)" in err
+    assert "mnist-c/fog" not in err  # one pattern, not five names
+    with pytest.raises(SystemExit):
+        main(["data", "fetch", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "mnist-c/<corruption>" in out and "<base>/<set>/<file>" in out
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "mnist-c/<corruption>" in readme and "<base>/<set>/<file>" in readme
+
+
+@pytest.mark.parametrize("args", [["lab", "parameters", "--png"], ["train", "--preset", "xor-mlp", "--epochs", "1",
+                                                                   "--quiet", "--png"]])
+def test_headless_figures_write_no_qt_noise(tmp_path, args):
+    extra = ["--out", str(tmp_path / "run")] if args[0] == "train" else []
+    result = run_nnviz([*args, str(tmp_path / "png"), *extra], NO_DISPLAY, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no propagateSizeHints() or other Qt warnings
+    assert list((tmp_path / "png").glob("*.png"))

@@ -11,6 +11,7 @@ import sys
 import time
 from typing import TextIO
 
+from nnviz.core.data.catalog import MNIST_C_SPELLING, spelled_names
 from nnviz.core.data.loading import dataset_cache_dir
 from nnviz.core.data.downloads import (
     BASE_URL_ENV,
@@ -32,15 +33,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     data.set_defaults(handler=lambda args: _usage(data))
 
     listing = actions.add_parser("list", help="every known data set: size, where it is, licence")
-    listing.add_argument("--data-dir", help="also look in this folder (as `nnviz train --data-dir`)")
+    listing.add_argument("--data-dir", help="also look in this folder, as `nnviz train --data-dir` (default: "
+                                            "$NNVIZ_DATA_DIR, then the user cache, then /usr/share/datasets)")
     listing.set_defaults(handler=command_data_list)
 
     fetch = actions.add_parser("fetch", help="download a data set into the user cache (checksums checked)")
-    fetch.add_argument("name", help=f"one of: {', '.join(DOWNLOADS)}")
+    fetch.add_argument("name", help=f"one of: {spelled_names(DOWNLOADS)}; one archive holds every {MNIST_C_SPELLING}")
     fetch.add_argument("--mirror", metavar="URL",
-                       help=f"base URL holding <URL>/<name>/<file> (http(s):// or file://; also ${BASE_URL_ENV})")
+                       help=f"base URL serving <base>/<set>/<file> (http(s):// or file://; also ${BASE_URL_ENV}; "
+                            "default: the official addresses)")
     fetch.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                       help=f"give up on a server silent for this long (default {DEFAULT_TIMEOUT:g})")
+                       help=f"give up on a server silent for this long (default: {DEFAULT_TIMEOUT:g})")
     fetch.add_argument("--force", action="store_true", help="download again even if cached")
     fetch.set_defaults(handler=command_data_fetch)
 
@@ -63,7 +66,8 @@ def command_data_list(args: argparse.Namespace) -> int:
             where += f" {row.path}"
         if row.detail:
             where += f" ({row.detail})"
-        rows.append((spec.name, format_size(spec.size, spec.size_exact), where, spec.licence))
+        name = MNIST_C_SPELLING if spec.name == "mnist-c" else spec.name
+        rows.append((name, format_size(spec.size, spec.size_exact), where, spec.licence))
     headers = ("data set", "download", "status", "licence")
     widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) for i in range(3)]
     for line in (headers, *rows):
@@ -73,7 +77,7 @@ def command_data_list(args: argparse.Namespace) -> int:
           f"Download with `nnviz data fetch NAME`.")
     mirror = base_url()
     if mirror:
-        print(f"Mirror (${BASE_URL_ENV}): {mirror}/<name>/<file>")
+        print(f"Mirror (${BASE_URL_ENV}): {mirror}/<set>/<file>")
     return 0
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nnviz.cli.arguments import USER_ERROR
+from nnviz.cli.arguments import DATA_DIR_HELP, USER_ERROR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    gui = subparsers.add_parser("gui", help="open the window (same as python main.py)",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    gui.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
+    gui = subparsers.add_parser("gui", help="open the window (same as python main.py)")
+    gui.add_argument("--data-dir", help=DATA_DIR_HELP)
     gui.add_argument("--preset", help="preset to open with (default: the last run's settings)")
     gui.set_defaults(handler=command_gui)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from nnviz.core.errors import NnvizError
 
 from nnviz.ui.labs.registry import LABS, load_lab
+from nnviz.cli.arguments import DATA_DIR_HELP
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                             "needed). Labs: " + ", ".join(LABS))
     lab.add_argument("name", nargs="?", metavar="NAME", help="lab name (see --list)")
     lab.add_argument("--list", action="store_true", help="list the labs with a one-line description")
-    lab.add_argument("--png", metavar="DIR", help="write the lab's figures as PNG files into DIR")
-    lab.add_argument("--data-dir", metavar="D", help="folder holding mnist/<IDX files> (also $NNVIZ_DATA_DIR)")
+    lab.add_argument("--png", metavar="DIR", help="write the lab's figures as PNG files into DIR "
+                     "(default: no figures, only the tables)")
+    lab.add_argument("--data-dir", metavar="D", help=DATA_DIR_HELP)
     lab.set_defaults(handler=command_lab)
 
 

@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 
-from nnviz.ui.offscreen import has_display
 
 # Libraries Qt's xcb plugin loads that a bare Debian/Ubuntu machine may lack: soname -> package.
 XCB_LIBRARIES = {
@@ -25,6 +24,12 @@ XCB_LIBRARIES = {
 
 HEADLESS_HINT = ("Without a window: `nnviz train --png DIR` or `nnviz lab NAME --png DIR`; "
                  "on a virtual display: `xvfb-run -a python main.py`; from another machine: `ssh -X`.")
+
+
+def has_display(environ: Mapping[str, str] | None = None) -> bool:
+    """A display to show windows on (always assumed outside Linux)."""
+    environ = os.environ if environ is None else environ
+    return not sys.platform.startswith("linux") or bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
 def _loads(soname: str) -> bool:
