@@ -123,6 +123,7 @@ def command_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{config.preset}: {trainer.dataset.name}, {trainer.n_train:,} training examples, "
               f"{trainer.network.n_params:,} parameters")
+    warned = None  # the health message said last: said once when it appears, and again at the end
     while trainer.state != DIVERGED and not trainer.finished:
         result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed
         bar.update(trainer)
@@ -130,6 +131,10 @@ def command_train(args: argparse.Namespace) -> int:
             bar.clear()
             if not args.quiet:
                 print(epoch_line(result.epoch_finished), flush=True)
+            if trainer.health is not None and trainer.health.kind != getattr(warned, "kind", None) \
+                    and not trainer.finished:
+                _warn(trainer.health.message)
+            warned = trainer.health
             if exporter and args.png_every and trainer.epoch % args.png_every == 0 and not trainer.finished:
                 exporter.export(trainer, suffix=f"-epoch{trainer.epoch:03d}")
     bar.clear()
@@ -144,7 +149,14 @@ def command_train(args: argparse.Namespace) -> int:
     accuracy = metrics["test_accuracy"] if metrics["test_accuracy"] is not None else metrics["val_accuracy"]
     print(f"Finished: test accuracy {_pct(accuracy)}, {metrics['seconds']:.1f} s "
           f"({metrics['samples_per_second']:,.0f} samples/s). Run folder: {out}")
+    if trainer.health is not None:  # the run ended normally but learned nothing (or left a class out)
+        _warn(trainer.health.message)
     return 0
+
+
+def _warn(message: str) -> None:
+    sys.stdout.flush()  # after the lines it explains
+    print(f"nnviz: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _pct(value: float | None) -> str:

@@ -22,6 +22,7 @@ from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
 from nnviz.ui.examples_dialog import ExamplesDialog
 from nnviz.ui.frame_budget import FrameBudget
 from nnviz.ui.lab_mode import TRAINING, LabMode
+from nnviz.ui.notice_bars import HealthBar, MissingDataBar
 from nnviz.ui.export_actions import PanelExportActions
 from nnviz.ui.panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
 from nnviz.ui.probe_controls import ProbeControls
@@ -46,7 +47,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         theme.configure_pyqtgraph()  # run_app does it too; tests and benches build windows directly
         self.setWindowTitle("nnviz")
         self.settings = settings if settings is not None else stored.default_settings()
-        self.data_dir = data_dir
+        self.data_dir = data_dir = data_dir or stored.saved_data_dir(self.settings)
         self.autostart = autostart
         self.config: RunConfig | None = None  # the run the worker holds
         self.run_info: RunInfo | None = None
@@ -74,6 +75,8 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         probe_bar.addWidget(self.probe)
         self.addToolBar(probe_bar)
         self.divergence_bar = DivergenceBar(self)
+        self.health_bar = HealthBar(self)
+        self.missing_data = MissingDataBar(self)
         self.status = RunStatusBar()
         self.setStatusBar(self.status)
         self.docks = build_docks(self, self.controls, self.panels)
@@ -90,7 +93,9 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.run_actions.show_state("empty")
         self.thread.started.connect(self.worker.run_loop)
         self.thread.start()
-        self.load_config(stored.initial_config(self.settings, data_dir, preset))
+        start = stored.start_run(self.settings, data_dir, preset)
+        self.missing_data.offer(start)  # a fallback for missing data says so and is not remembered
+        self.load_config(start.config)
 
     # --- wiring ------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -127,6 +132,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         confusion.evaluate_requested.connect(lambda: w.send("evaluate"))
         self.examples_dialog.example_chosen.connect(lambda split, i: w.send("set_probe", "index", i, split))
         self.divergence_bar.retry.connect(self.retry_smaller_learning_rate)
+        self.health_bar.reset_requested.connect(self.reset_with_changes)
         for name, dock in self.docks.items():
             if name in self.panels:
                 dock.visibilityChanged.connect(lambda visible, n=name: self._panel_shown(n, visible))
@@ -142,6 +148,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.status.show_snapshot(snapshot)
         self.probe.show_probe(snapshot)
         self.divergence_bar.show_snapshot(snapshot)
+        self.health_bar.show_snapshot(snapshot)
         curves.show_snapshot(snapshot)  # always, even hidden: it must take every tail of the loss curve
         # Panels draw and paint in short event-loop turns, so the window never stops answering
         # for a whole frame (Qt would otherwise paint every dirty panel in one go).
@@ -187,7 +194,8 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         convolutional = any(row.name.startswith("conv2d") for row in info.layers)
         self.docks["feature-maps" if convolutional else "activations"].raise_()
         self.setWindowTitle(f"nnviz · {info.config.preset} on {info.dataset_name}")
-        stored.save_config(self.settings, info.config)
+        self.health_bar.set_seed(info.config.training.seed)
+        self.remember(info.config)
         self.session_runs.run_loaded()
         if self.autostart:
             self.autostart = False
@@ -299,7 +307,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.config = config
         self.controls.config = config
         self.status.total_epochs = config.training.epochs
-        stored.save_config(self.settings, config)
+        self.remember(config)
 
     def on_config_edited(self, config: RunConfig) -> None:
         """A change that needs a new network: ask first if the current run has progressed."""
@@ -309,8 +317,24 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.load_config(config)
 
     def retry_smaller_learning_rate(self, learning_rate: float) -> None:
+        self.reset_with_changes({"optimizer.learning_rate": learning_rate})
+
+    def reset_with_changes(self, changes: dict) -> None:
         if self.config is not None:
-            self.load_config(self.config.with_changes(**{"optimizer.learning_rate": learning_rate}))
+            self.load_config(self.config.with_changes(**changes))
+
+    def remember(self, config: RunConfig) -> None:
+        """Save ``config`` as the run to open next time, unless it is a fallback for missing data."""
+        if not self.missing_data.is_fallback(config):
+            stored.save_config(self.settings, config)
+
+    def set_data_dir(self, folder: str) -> None:
+        """The folder holding ``<data set>/`` for every run from now on, remembered across starts."""
+        self.data_dir = folder
+        for holder in (self.worker, self.controls, self.twin, self.lab_mode.tabs):
+            holder.data_dir = folder
+        stored.save_data_dir(self.settings, folder)
+        self.controls.refresh_datasets()
 
     # --- layout and closing ------------------------------------------------------------------
     def set_snapshot_rate(self, per_second: float) -> None:
@@ -359,7 +383,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.thread.quit()
         ended = self.thread.wait(timeout_ms)
         if ended and self.worker.config is not None:  # a live change still on its way is kept too
-            stored.save_config(self.settings, self.worker.config)
+            self.remember(self.worker.config)
             self.settings.sync()
         return ended and twin_ended
 
