@@ -168,3 +168,38 @@ def test_a_run_stuck_at_chance_shows_a_bar_that_resets_with_a_sane_learning_rate
         qtbot.waitUntil(lambda: not window.health_bar.isVisible(), timeout=TIMEOUT)
     finally:
         close_window(window)
+
+
+def test_the_health_bar_names_a_dead_output_unit_and_offers_another_seed(qtbot):
+    import dataclasses
+
+    import numpy as np
+
+    from nnviz.core.presets import preset_config
+    from nnviz.core.record import build_record
+    from nnviz.core.run_health import diagnose
+    from nnviz.core.trainer import Trainer
+    from nnviz.ui.notice_bars import HealthBar
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 500)
+    values = rng.uniform(0.0, 0.2, (500, 10))
+    values[np.arange(500), labels] = 0.9
+    values[:, 7] = 1e-4
+    health = diagnose(values, values.argmax(1), labels, accuracy=0.85, n_classes=10, epoch=4)
+    record = dataclasses.replace(build_record(Trainer(preset_config("xor-mlp"))), health=health)
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    bar = HealthBar(window)
+    bar.set_seed(0)
+    window.show()
+    requested = []
+    bar.reset_requested.connect(requested.append)
+    bar.show_snapshot(record)
+    assert bar.isVisible()
+    assert "output unit 7 is never predicted: saturated" in bar.label.text()
+    assert bar.button.text() == "Reset with seed 1"
+    bar.button.click()
+    assert requested == [{"training.seed": 1}]
+    bar.show_snapshot(dataclasses.replace(record, health=None))
+    assert not bar.isVisible()

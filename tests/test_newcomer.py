@@ -143,7 +143,7 @@ def test_every_option_of_every_command_says_its_default():
     assert not missing, missing
 
 
-def test_help_shows_the_defaults_the_issue_named(capsys):
+def test_help_shows_the_defaults_a_newcomer_looks_for(capsys):
     from nnviz.cli import main
 
     for command, expected in ((["train"], ["epochs to train (default: the preset's value)",
