@@ -179,3 +179,36 @@ def test_headless_figures_write_no_qt_noise(tmp_path, args):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no propagateSizeHints() or other Qt warnings
     assert list((tmp_path / "png").glob("*.png"))
+
+
+def test_version_falls_back_to_pyproject(monkeypatch):
+    from importlib import metadata
+
+    from nnviz.cli import version
+
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'version = "{version()}"' in text
+
+
+# --- tests on a fresh clone --------------------------------------------------------------------
+def test_real_mnist_is_found_in_the_user_cache_and_the_skip_reason_says_how(tmp_path, monkeypatch):
+    import conftest
+
+    cache = tmp_path / "cache"
+    (cache / "mnist").mkdir(parents=True)
+    for name in conftest.MNIST_FILES:
+        (cache / "mnist" / f"{name}.gz").write_bytes(b"")
+    monkeypatch.setattr(conftest, "REPO", tmp_path / "fresh-clone")  # no ../shared/data beside it
+    monkeypatch.delenv("NNVIZ_TEST_DATA", raising=False)
+    monkeypatch.setenv("NNVIZ_CACHE_DIR", str(cache))
+    found, searched = conftest.find_test_data()
+    assert found == cache and searched == [tmp_path / "shared" / "data", cache]
+    monkeypatch.setenv("NNVIZ_TEST_DATA", str(tmp_path / "elsewhere"))
+    assert conftest.find_test_data() == (None, [tmp_path / "elsewhere"])  # the variable, when set, decides
+    assert "NNVIZ_TEST_DATA" in conftest.MNIST_SKIP_REASON and "nnviz data fetch mnist" in conftest.MNIST_SKIP_REASON
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "NNVIZ_TEST_DATA" in readme and "nnviz data fetch mnist" in readme
