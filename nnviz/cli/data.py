@@ -66,8 +66,7 @@ def command_data_list(args: argparse.Namespace) -> int:
             where += f" {row.path}"
         if row.detail:
             where += f" ({row.detail})"
-        name = MNIST_C_SPELLING if spec.name == "mnist-c" else spec.name
-        rows.append((name, format_size(spec.size, spec.size_exact), where, spec.licence))
+        rows.append((_shown(spec.name), format_size(spec.size, spec.size_exact), where, spec.licence))
     headers = ("data set", "download", "status", "licence")
     widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) for i in range(3)]
     for line in (headers, *rows):
@@ -120,12 +119,18 @@ def command_data_fetch(args: argparse.Namespace) -> int:
     spec = get_download(args.name)
     mirror = base_url(args.mirror)
     source = f"mirror {mirror}" if mirror else "the official source"
-    print(f"{spec.name}: {format_size(spec.size, spec.size_exact)} from {source}, licence {spec.licence}")
+    name = _shown(spec.name)
+    print(f"{name}: {format_size(spec.size, spec.size_exact)} from {source}, licence {spec.licence}")
     result = fetch_dataset(args.name, mirror=args.mirror, progress=TerminalProgress(),
                            timeout=args.timeout, force=args.force)
     if result.already_cached:
-        print(f"{spec.name} is already in {result.folder} (checksums verified); use --force to download again")
+        print(f"{name} is already in {result.folder} (checksums verified); use --force to download again")
     else:
-        print(f"{spec.name}: downloaded {format_size(result.bytes_downloaded)} into {result.folder}, "
+        print(f"{name}: downloaded {format_size(result.bytes_downloaded)} into {result.folder}, "
               f"checksums verified")
     return 0
+
+
+def _shown(download_name: str) -> str:
+    """A download as users name its data sets: one archive holds every ``mnist-c/<corruption>``."""
+    return MNIST_C_SPELLING if download_name == "mnist-c" else download_name

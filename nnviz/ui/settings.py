@@ -44,6 +44,7 @@ class StartRun:
 
 
 def initial_config(settings: QtCore.QSettings, data_dir: str | None, preset: str | None) -> RunConfig:
+    """The config the window opens with (see :func:`start_run` for what is missing)."""
     return start_run(settings, data_dir, preset).config
 
 
