@@ -270,6 +270,9 @@ def test_404(tmp_path: Path, server: LoopbackServer, labels_only) -> None:
         fetch_dataset("mnist", mirror=server.url)
     assert f"{server.url}/mnist/{LABEL_FILES[1]} not found (HTTP 404)" in str(info.value)
     assert "--mirror" in str(info.value)
+    assert "<base>/<set>/<file>" in str(info.value)  # the layout, not "check the network"
+    assert f"expected {LABEL_FILES[1]} at {server.url}/mnist/{LABEL_FILES[1]}" in str(info.value)
+    assert "Check the network" not in str(info.value)
     assert cache_files(tmp_path) == [f"mnist/{LABEL_FILES[0]}"]  # the good first file stays
 
 
@@ -293,8 +296,9 @@ def test_offline(tmp_path: Path, labels_only) -> None:
 
 
 def test_file_mirror_missing_file(tmp_path: Path, labels_only) -> None:
-    with pytest.raises(DatasetError, match="not found"):
+    with pytest.raises(DatasetError, match="not found") as info:
         fetch_dataset("mnist", mirror=(tmp_path / "empty").as_uri())
+    assert "<base>/<set>/<file>" in str(info.value)
     with pytest.raises(DatasetError, match="unsupported URL scheme 'ftp'"):
         fetch_dataset("mnist", mirror="ftp://example.org/data")
 

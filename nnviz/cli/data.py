@@ -12,6 +12,7 @@ import sys
 import time
 from typing import TextIO
 
+from nnviz.core.data.catalog import MNIST_C_SPELLING, spelled_names
 from nnviz.core.data.loading import dataset_cache_dir
 from nnviz.core.data.downloads import (
     BASE_URL_ENV,
@@ -33,15 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     data.set_defaults(handler=lambda args: _usage(data))
 
     listing = actions.add_parser("list", help="every known data set: size, where it is, licence")
-    listing.add_argument("--data-dir", help="also look in this folder (as `nnviz train --data-dir`)")
+    listing.add_argument("--data-dir", help="also look in this folder, as `nnviz train --data-dir` (default: "
+                                            "$NNVIZ_DATA_DIR, then the user cache, then /usr/share/datasets)")
     listing.set_defaults(handler=command_data_list)
 
     fetch = actions.add_parser("fetch", help="download a data set into the user cache (checksums checked)")
-    fetch.add_argument("name", help=f"one of: {', '.join(DOWNLOADS)}")
+    fetch.add_argument("name", help=f"one of: {spelled_names(DOWNLOADS)}; one archive holds every {MNIST_C_SPELLING}")
     fetch.add_argument("--mirror", metavar="URL",
-                       help=f"base URL holding <URL>/<name>/<file> (http(s):// or file://; also ${BASE_URL_ENV})")
+                       help=f"base URL serving <base>/<set>/<file> (http(s):// or file://; also ${BASE_URL_ENV}; "
+                            "default: the official addresses)")
     fetch.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                       help=f"give up on a server silent for this long (default {DEFAULT_TIMEOUT:g})")
+                       help=f"give up on a server silent for this long (default: {DEFAULT_TIMEOUT:g})")
     fetch.add_argument("--force", action="store_true", help="download again even if cached")
     fetch.set_defaults(handler=command_data_fetch)
 
@@ -64,7 +67,7 @@ def command_data_list(args: argparse.Namespace) -> int:
             where += f" {row.path}"
         if row.detail:
             where += f" ({row.detail})"
-        rows.append((spec.name, format_size(spec.size, spec.size_exact), where, spec.licence))
+        rows.append((_shown(spec.name), format_size(spec.size, spec.size_exact), where, spec.licence))
     headers = ("data set", "download", "status", "licence")
     widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) for i in range(3)]
     for line in (headers, *rows):
@@ -74,7 +77,7 @@ def command_data_list(args: argparse.Namespace) -> int:
           f"Download with `nnviz data fetch NAME`.")
     mirror = base_url()
     if mirror:
-        print(f"Mirror (${BASE_URL_ENV}): {mirror}/<name>/<file>")
+        print(f"Mirror (${BASE_URL_ENV}): {mirror}/<set>/<file>")
     return 0
 
 
@@ -117,12 +120,18 @@ def command_data_fetch(args: argparse.Namespace) -> int:
     spec = get_download(args.name)
     mirror = base_url(args.mirror)
     source = f"mirror {mirror}" if mirror else "the official source"
-    print(f"{spec.name}: {format_size(spec.size, spec.size_exact)} from {source}, licence {spec.licence}")
+    name = _shown(spec.name)
+    print(f"{name}: {format_size(spec.size, spec.size_exact)} from {source}, licence {spec.licence}")
     result = fetch_dataset(args.name, mirror=args.mirror, progress=TerminalProgress(),
                            timeout=args.timeout, force=args.force)
     if result.already_cached:
-        print(f"{spec.name} is already in {result.folder} (checksums verified); use --force to download again")
+        print(f"{name} is already in {result.folder} (checksums verified); use --force to download again")
     else:
-        print(f"{spec.name}: downloaded {format_size(result.bytes_downloaded)} into {result.folder}, "
+        print(f"{name}: downloaded {format_size(result.bytes_downloaded)} into {result.folder}, "
               f"checksums verified")
     return 0
+
+
+def _shown(download_name: str) -> str:
+    """A download as users name its data sets: one archive holds every ``mnist-c/<corruption>``."""
+    return MNIST_C_SPELLING if download_name == "mnist-c" else download_name

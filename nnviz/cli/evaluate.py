@@ -8,15 +8,15 @@ import numpy as np
 
 from nnviz.core.config import RunConfig
 
-from nnviz.cli.arguments import CliError
+from nnviz.cli.arguments import DATA_DIR_HELP, CliError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser("evaluate", help="evaluate a saved model on a data split")
     evaluate.add_argument("--model", required=True, help="a model.npz written by nnviz")
     evaluate.add_argument("--data", help="data set (default: the one it was trained on)")
-    evaluate.add_argument("--data-dir")
-    evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
+    evaluate.add_argument("--data-dir", help=DATA_DIR_HELP)
+    evaluate.add_argument("--split", default="test", choices=["train", "val", "test"], help="which split to evaluate")
 
     evaluate.set_defaults(handler=command_evaluate)
 

@@ -13,10 +13,11 @@ from nnviz.cli.arguments import CliError, int_list
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     info = subparsers.add_parser("info", help="print an architecture with its parameter counts")
-    info.add_argument("--preset", help="a preset's network")
-    info.add_argument("--hidden", type=int_list, help="hidden sizes (with the preset's data)")
-    info.add_argument("--sizes", type=int_list, help="a fully connected net, e.g. 3-5-4-5-2 or 784,30,10")
-    info.add_argument("--data", help="data set whose input shape to use")
+    info.add_argument("--preset", help="a preset's network (default: nielsen)")
+    info.add_argument("--hidden", type=int_list, help="hidden sizes, with the preset's data (default: the preset's)")
+    info.add_argument("--sizes", type=int_list, help="a fully connected net, e.g. 3-5-4-5-2 or 784,30,10 "
+                      "(default: none, the preset's network)")
+    info.add_argument("--data", help="data set whose input shape to use (default: the preset's)")
 
     subparsers.add_parser("presets", help="list the presets").set_defaults(handler=command_presets)
     info.set_defaults(handler=command_info)

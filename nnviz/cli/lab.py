@@ -15,6 +15,7 @@ from nnviz.core.errors import NnvizError
 
 from nnviz.cli.xray import add_xray_options, run_xray, uses_xray_options
 from nnviz.ui.labs.registry import LABS, load_lab
+from nnviz.cli.arguments import DATA_DIR_HELP
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                             "needed). Labs: " + ", ".join(LABS))
     lab.add_argument("name", nargs="?", metavar="NAME", help="lab name (see --list)")
     lab.add_argument("--list", action="store_true", help="list the labs with a one-line description")
-    lab.add_argument("--png", metavar="DIR", help="write the lab's figures as PNG files into DIR")
-    lab.add_argument("--data-dir", metavar="D", help="folder holding mnist/<IDX files> (also $NNVIZ_DATA_DIR)")
+    lab.add_argument("--png", metavar="DIR", help="write the lab's figures as PNG files into DIR "
+                     "(default: no figures, only the tables)")
+    lab.add_argument("--data-dir", metavar="D", help=DATA_DIR_HELP)
     add_xray_options(lab)
     lab.set_defaults(handler=command_lab)
 

@@ -15,6 +15,7 @@ from nnviz.sweep.compare import METRICS
 from nnviz.sweep.axes import GRID_KEYS, GridAxis, SweepRun, grid_help, merge_axes, parse_assignment, parse_axis, plan_runs
 from nnviz.sweep.sweep_presets import SWEEP_PRESETS, sweep_base
 from nnviz.core.run_folder import load_runs
+from nnviz.cli.arguments import DATA_DIR_HELP, PRESET_DEFAULT
 from nnviz.cli.compare import COMPARE_CSV, COMPARE_PNG, compare_runs
 from nnviz.sweep.sweep_folder import RunOutcome, describe_grid, prepare_sweep_folder
 
@@ -28,30 +29,31 @@ def register(subparsers) -> None:
                     "--out; a second call resumes (finished runs are skipped). Ends with DIR/compare.png, "
                     "DIR/compare.csv and a table. `nnviz sweep --list` shows the sweep presets and grid keys.")
     sweep.add_argument("--preset", help=f"a sweep preset ({', '.join(SWEEP_PRESETS)}) or any training preset "
-                       "with --grid")
+                       "with --grid; required unless --list (no default)")
     sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                        help="values to try, e.g. lr=0.1,1.0 or hidden=30,100x30 or layers=1,2,5; keys: "
                             f"{', '.join(GRID_KEYS)} or a dotted setting (repeat for more keys)")
     sweep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="one setting for every run, e.g. activation=relu (repeatable)")
-    sweep.add_argument("--out", help="sweep folder (default sweeps/<preset>); the same folder resumes")
+    sweep.add_argument("--out", help="sweep folder (default: sweeps/<preset>); the same folder resumes")
     sweep.add_argument("--jobs", type=int, help="runs at a time (default: the number of cores; with --slurm: "
                        "array throttle)")
-    sweep.add_argument("--data", help="data set for every run")
-    sweep.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
-    sweep.add_argument("--epochs", type=int, help="epochs of every run")
-    sweep.add_argument("--train-size", type=int, help="train on the first N examples only")
-    sweep.add_argument("--metric", choices=METRICS, metavar="METRIC", help="curve of the final figure")
+    sweep.add_argument("--data", help=f"data set for every run {PRESET_DEFAULT}")
+    sweep.add_argument("--data-dir", help=DATA_DIR_HELP)
+    sweep.add_argument("--epochs", type=int, help=f"epochs of every run {PRESET_DEFAULT}")
+    sweep.add_argument("--train-size", type=int, help=f"train on the first N examples only {PRESET_DEFAULT}")
+    sweep.add_argument("--metric", choices=METRICS, metavar="METRIC", help="curve of the final figure "
+                       "(default: val_accuracy, else test_accuracy)")
     sweep.add_argument("--dry-run", action="store_true",
                        help="write the run folders' config.toml (and with --slurm the job script), run nothing")
     sweep.add_argument("--list", action="store_true", help="list the sweep presets and grid keys")
     slurm = sweep.add_argument_group("Slurm", "run the grid as a job array (one task per run folder)")
     slurm.add_argument("--slurm", action="store_true", help="write DIR/sweep.sbatch and submit it with sbatch")
     slurm.add_argument("--wait", action="store_true", help="poll squeue until the array ends, then compare")
-    slurm.add_argument("--partition")
-    slurm.add_argument("--time", help="time limit per task, e.g. 00:30:00")
-    slurm.add_argument("--cpus-per-task", type=int)
-    slurm.add_argument("--account")
+    slurm.add_argument("--partition", help="Slurm partition (default: the cluster's default)")
+    slurm.add_argument("--time", help="time limit per task, e.g. 00:30:00 (default: the partition's)")
+    slurm.add_argument("--cpus-per-task", type=int, help="cores per task (default: Slurm's, usually 1)")
+    slurm.add_argument("--account", help="account to charge (default: your default account)")
     slurm.add_argument("--sbatch-arg", action="append", default=[], metavar="OPTION",
                        help="another sbatch option, e.g. --sbatch-arg=--mem=2G (repeatable)")
     sweep.set_defaults(handler=command_sweep)

@@ -14,30 +14,33 @@ from nnviz.core.config import RunConfig, load_config
 from nnviz.core.live_settings import LIVE_SETTINGS
 from nnviz.core.presets import PRESETS, get_preset
 
-from nnviz.cli.arguments import CliError, int_list
+from nnviz.cli.arguments import DATA_DIR_HELP, PRESET_DEFAULT, CliError, int_list
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser("train", help="train a preset headless and write a run folder")
-    train.add_argument("--preset", default=None, help=f"one of: {', '.join(PRESETS)} (default nielsen)")
-    train.add_argument("--config", help="a config.toml to run (settings on the command line override it)")
+    train.add_argument("--preset", default=None, help=f"one of: {', '.join(PRESETS)} (default: nielsen)")
+    train.add_argument("--config", help="a config.toml to run; settings on the command line override it "
+                       "(default: none, the preset's settings)")
     train.add_argument("--data", help="data set: mnist, fashion-mnist, kmnist, emnist, mnist-c/<corruption>, cifar10, "
-                       "or a 2-D toy set (xor, blobs, circles, moons, spiral, diabetes)")
-    train.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--iterations", type=int, help="stop after this many mini-batches")
-    train.add_argument("--lr", type=float, help="learning rate eta")
-    train.add_argument("--momentum", type=float)
-    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
-    train.add_argument("--batch", type=int, help="mini-batch size")
-    train.add_argument("--hidden", type=int_list, help="hidden layer sizes, e.g. 30 or 100,30")
-    train.add_argument("--activation", help="hidden activation: sigmoid, tanh, relu")
-    train.add_argument("--loss", help="quadratic, mse, cross-entropy")
-    train.add_argument("--seed", type=int)
-    train.add_argument("--train-size", type=int, help="train on the first N examples only")
-    train.add_argument("--out", help="run folder (default runs/<preset>-<time>)")
-    train.add_argument("--png", help="also write every panel as PNG into this folder")
-    train.add_argument("--png-every", type=int, default=0, help="with --png: also every N epochs")
+                       "or a 2-D toy set (xor, blobs, circles, moons, spiral, diabetes) " + PRESET_DEFAULT)
+    train.add_argument("--data-dir", help=DATA_DIR_HELP)
+    train.add_argument("--epochs", type=int, help=f"epochs to train {PRESET_DEFAULT}")
+    train.add_argument("--iterations", type=int, help=f"stop after this many mini-batches {PRESET_DEFAULT}; "
+                       "--epochs alone trains whole epochs")
+    train.add_argument("--lr", type=float, help=f"learning rate eta {PRESET_DEFAULT}")
+    train.add_argument("--momentum", type=float, help=f"momentum of the momentum optimiser {PRESET_DEFAULT}")
+    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help=f"update rule {PRESET_DEFAULT}")
+    train.add_argument("--batch", type=int, help=f"mini-batch size {PRESET_DEFAULT}")
+    train.add_argument("--hidden", type=int_list, help=f"hidden layer sizes, e.g. 30 or 100,30 {PRESET_DEFAULT}")
+    train.add_argument("--activation", help=f"hidden activation: sigmoid, tanh, relu {PRESET_DEFAULT}")
+    train.add_argument("--loss", help=f"quadratic, mse, cross-entropy {PRESET_DEFAULT}")
+    train.add_argument("--seed", type=int, help=f"seed of the initial weights and the batch order {PRESET_DEFAULT}")
+    train.add_argument("--train-size", type=int, help=f"train on the first N examples only {PRESET_DEFAULT}")
+    train.add_argument("--out", help="run folder (default: runs/<preset>-<time>)")
+    train.add_argument("--png", metavar="DIR", help="also write every panel as PNG into this folder (default: no PNGs)")
+    train.add_argument("--png-every", type=int, default=0, metavar="N",
+                       help="with --png: also every N epochs (default: 0, only at the end)")
     train.add_argument("--quiet", action="store_true", help="no per-epoch lines")
 
     train.set_defaults(handler=command_train)
@@ -121,6 +124,7 @@ def command_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{config.preset}: {trainer.dataset.name}, {trainer.n_train:,} training examples, "
               f"{trainer.network.n_params:,} parameters")
+    warned = None  # the health message said last: said once when it appears, and again at the end
     while trainer.state != DIVERGED and not trainer.finished:
         result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed
         bar.update(trainer)
@@ -128,6 +132,10 @@ def command_train(args: argparse.Namespace) -> int:
             bar.clear()
             if not args.quiet:
                 print(epoch_line(result.epoch_finished), flush=True)
+            if trainer.health is not None and trainer.health.kind != getattr(warned, "kind", None) \
+                    and not trainer.finished:
+                _warn(trainer.health.message)
+            warned = trainer.health
             if exporter and args.png_every and trainer.epoch % args.png_every == 0 and not trainer.finished:
                 exporter.export(trainer, suffix=f"-epoch{trainer.epoch:03d}")
     bar.clear()
@@ -142,7 +150,14 @@ def command_train(args: argparse.Namespace) -> int:
     accuracy = metrics["test_accuracy"] if metrics["test_accuracy"] is not None else metrics["val_accuracy"]
     print(f"Finished: test accuracy {_pct(accuracy)}, {metrics['seconds']:.1f} s "
           f"({metrics['samples_per_second']:,.0f} samples/s). Run folder: {out}")
+    if trainer.health is not None:  # the run ended normally but learned nothing (or left a class out)
+        _warn(trainer.health.message)
     return 0
+
+
+def _warn(message: str) -> None:
+    sys.stdout.flush()  # after the lines it explains
+    print(f"nnviz: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _pct(value: float | None) -> str:

@@ -26,14 +26,15 @@ OPTIONS = ("weights", "input", "target", "json")  # meaningful for the xray lab 
 def add_xray_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("backprop x-ray (nnviz lab xray)")
     group.add_argument("--weights", metavar="FILE.toml",
-                       help="weights file: one [[layers]] table per layer with W (a row per unit), b, activation")
-    group.add_argument("--input", metavar="X", help="the input, e.g. 1,-1 (needs --weights)")
-    group.add_argument("--target", metavar="T", help="its target, e.g. 0,1: adds the loss, deltas and gradients")
+                       help="weights file: one [[layers]] table per layer with W (a row per unit), b, activation "
+                            "(default: none, the presets' tables)")
+    group.add_argument("--input", metavar="X", help="the input, e.g. 1,-1 (needs --weights; default: none)")
+    group.add_argument("--target", metavar="T", help="its target, e.g. 0,1: adds the loss, deltas and gradients (default: none)")
     group.add_argument("--loss", choices=LOSSES, default="quadratic",
                        help="quadratic ½Σ(t−y)² or cross-entropy (sigmoid/softmax output); default quadratic")
     group.add_argument("--lr", type=float, default=DEFAULT_LEARNING_RATE, metavar="ETA",
                        help=f"learning rate of the printed update step (default {DEFAULT_LEARNING_RATE})")
-    group.add_argument("--json", metavar="OUT", help="write every number, unrounded, to this JSON file")
+    group.add_argument("--json", metavar="OUT", help="write every number, unrounded, to this JSON file (default: none)")
 
 
 def uses_xray_options(args: argparse.Namespace) -> bool:

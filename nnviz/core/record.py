@@ -16,6 +16,7 @@ import numpy as np
 
 from nnviz.core.conv import Conv2D
 from nnviz.core.layers import ACTIVATIONS, Dense
+from nnviz.core.run_health import RunHealth
 
 GRID_SIZE = 80  # decision-boundary grid for 2-D data: 6,400 points, well under a millisecond
 
@@ -91,6 +92,7 @@ class RunRecord:
     confusion_split: str = ""
     confusion: np.ndarray | None = None  # (K, K) int64, rows = true class
     decision: DecisionGrid | None = None
+    health: RunHealth | None = None  # stuck at chance or dead output units, seen after an epoch
 
 
 def filter_images(layer, input_shape: tuple[int, ...]) -> np.ndarray:
@@ -156,7 +158,8 @@ def build_record(trainer, *, probe_index: int | None = None, probe_split: str = 
         class_names=tuple(dataset.class_names), model_kind=trainer.config.model.kind, loss_offset=loss_offset,
         run_state=run_state or trainer.state, wall_samples_per_second=wall_samples_per_second,
         probe_split_size=dataset.size(probe_split), confusion_split=confusion_split or "", confusion=confusion,
-        decision=_decision_grid(trainer) if dataset.kind == "points" else None, **probe)
+        decision=_decision_grid(trainer) if dataset.kind == "points" else None,
+        health=getattr(trainer, "health", None), **probe)
 
 
 def usable_split(dataset, split: str) -> str:

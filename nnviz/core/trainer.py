@@ -25,6 +25,7 @@ from nnviz.core.metrics import accuracy, confusion_matrix
 from nnviz.core.models import build_network, check_output_size
 from nnviz.core.network import Sequential
 from nnviz.core.optimizers import make_optimizer
+from nnviz.core.run_health import RunHealth, check_run_health
 
 READY, DIVERGED, FINISHED = "ready", "diverged", "finished"
 # A loss this many times its first value (at least 1.0) counts as diverged: sigmoid and ReLU nets
@@ -83,6 +84,7 @@ class Trainer:
         self.history = History()
         self.state = READY
         self.message = ""
+        self.health: RunHealth | None = None  # a run that trains but learns nothing, seen after an epoch
         self.epoch = 0  # completed epochs
         self.iteration = 0
         self.batch_in_epoch = 0
@@ -292,6 +294,7 @@ class Trainer:
         self.history.epochs.append(record)
         self.optimizer.learning_rate *= self.config.optimizer.lr_decay
         self.epoch += 1
+        self.health = check_run_health(self)  # on this epoch's evaluation
         self.batch_in_epoch = 0
         self._position = 0
         if self.finished:

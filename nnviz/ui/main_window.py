@@ -13,15 +13,14 @@ from PySide6 import QtCore, QtWidgets
 from nnviz.core.config import RunConfig
 from nnviz.core.live_settings import LIVE_SETTINGS
 
-from nnviz.ui import download_dialog
+from nnviz.ui import download_dialog, screen_fit, theme
 from nnviz.ui import settings as stored
-from nnviz.ui import theme
 from nnviz.ui.controls import ControlPanel
 from nnviz.ui.errors import show_error
-from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET, MIN_RATE
 from nnviz.ui.examples_dialog import ExamplesDialog
-from nnviz.ui.frame_budget import FrameBudget
+from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET, MIN_RATE, FrameBudget
 from nnviz.ui.lab_mode import TRAINING, LabMode
+from nnviz.ui.notice_bars import HealthBar, MissingDataBar
 from nnviz.ui.export_actions import PanelExportActions
 from nnviz.ui.panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
 from nnviz.ui.probe_controls import ProbeControls
@@ -30,16 +29,16 @@ from nnviz.ui.session_runs import SessionRuns
 from nnviz.ui.status import RunStatusBar
 from nnviz.core.trainer_queries import RunInfo
 from nnviz.ui.twin_run import CHANGES, TwinDialog, TwinRun
-from nnviz.ui import screen_fit
+from nnviz.ui.window_fit import ScreenFit
 from nnviz.ui.presentation import Presentation
-from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, arrange_grid, build_docks, build_menus
+from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
 from nnviz.ui.worker import TrainingWorker
 
 SNAPSHOT_RATE = 20.0
 DRAW_SLICE = 0.025  # seconds of panel drawing per event-loop turn
 
 
-class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
+class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
     frame_finished = QtCore.Signal()  # every visible panel has drawn the latest snapshot
 
     def __init__(self, *, data_dir: str | None = None, preset: str | None = None,
@@ -48,7 +47,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         theme.configure_pyqtgraph()  # run_app does it too; tests and benches build windows directly
         self.setWindowTitle("nnviz")
         self.settings = settings if settings is not None else stored.default_settings()
-        self.data_dir = data_dir
+        self.data_dir = data_dir = data_dir or stored.saved_data_dir(self.settings)
         self.autostart = autostart
         self.config: RunConfig | None = None  # the run the worker holds
         self.run_info: RunInfo | None = None
@@ -78,6 +77,8 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.addToolBar(probe_bar)
         self.probe_bar = probe_bar
         self.divergence_bar = DivergenceBar(self)
+        self.health_bar = HealthBar(self)
+        self.missing_data = MissingDataBar(self)
         self.status = RunStatusBar()
         self.setStatusBar(self.status)
         self.docks = build_docks(self, self.controls, self.panels)
@@ -97,7 +98,9 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.run_actions.show_state("empty")
         self.thread.started.connect(self.worker.run_loop)
         self.thread.start()
-        self.load_config(stored.initial_config(self.settings, data_dir, preset))
+        start = stored.start_run(self.settings, data_dir, preset)
+        self.missing_data.offer(start)  # a fallback for missing data says so and is not remembered
+        self.load_config(start.config)
 
     # --- wiring ------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -134,6 +137,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         confusion.evaluate_requested.connect(lambda: w.send("evaluate"))
         self.examples_dialog.example_chosen.connect(lambda split, i: w.send("set_probe", "index", i, split))
         self.divergence_bar.retry.connect(self.retry_smaller_learning_rate)
+        self.health_bar.reset_requested.connect(self.reset_with_changes)
         for name, dock in self.docks.items():
             if name in self.panels:
                 dock.visibilityChanged.connect(lambda visible, n=name: self._panel_shown(n, visible))
@@ -149,6 +153,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.status.show_snapshot(snapshot)
         self.probe.show_probe(snapshot)
         self.divergence_bar.show_snapshot(snapshot)
+        self.health_bar.show_snapshot(snapshot)
         curves.show_snapshot(snapshot)  # always, even hidden: it must take every tail of the loss curve
         # Panels draw and paint in short event-loop turns, so the window never stops answering
         # for a whole frame (Qt would otherwise paint every dirty panel in one go).
@@ -194,7 +199,8 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         convolutional = any(row.name.startswith("conv2d") for row in info.layers)
         self.docks["feature-maps" if convolutional else "activations"].raise_()
         self.setWindowTitle(f"nnviz · {info.config.preset} on {info.dataset_name}")
-        stored.save_config(self.settings, info.config)
+        self.health_bar.set_seed(info.config.training.seed)
+        self.remember(info.config)
         self.session_runs.run_loaded()
         if self.autostart:
             self.autostart = False
@@ -306,7 +312,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.config = config
         self.controls.config = config
         self.status.total_epochs = config.training.epochs
-        stored.save_config(self.settings, config)
+        self.remember(config)
 
     def on_config_edited(self, config: RunConfig) -> None:
         """A change that needs a new network: ask first if the current run has progressed."""
@@ -316,8 +322,24 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.load_config(config)
 
     def retry_smaller_learning_rate(self, learning_rate: float) -> None:
+        self.reset_with_changes({"optimizer.learning_rate": learning_rate})
+
+    def reset_with_changes(self, changes: dict) -> None:
         if self.config is not None:
-            self.load_config(self.config.with_changes(**{"optimizer.learning_rate": learning_rate}))
+            self.load_config(self.config.with_changes(**changes))
+
+    def remember(self, config: RunConfig) -> None:
+        """Save ``config`` as the run to open next time, unless it is a fallback for missing data."""
+        if not self.missing_data.is_fallback(config):
+            stored.save_config(self.settings, config)
+
+    def set_data_dir(self, folder: str) -> None:
+        """The folder holding ``<data set>/`` for every run from now on, remembered across starts."""
+        self.data_dir = folder
+        for holder in (self.worker, self.controls, self.twin, self.lab_mode.tabs):
+            holder.data_dir = folder
+        stored.save_data_dir(self.settings, folder)
+        self.controls.refresh_datasets()
 
     # --- layout and closing ------------------------------------------------------------------
     def set_snapshot_rate(self, per_second: float) -> None:
@@ -346,31 +368,6 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.run_actions.speed.setCurrentIndex(stored.read_index(self.settings, "run/speed_index",
                                                                  self.run_actions.speed.count()))
 
-    def fit_layout(self) -> None:
-        """Tabs below COMPACT_WIDTH, the 2x2 grid above it; only when the width crosses the line, so
-        a lecturer's own arrangement stays until the window changes class."""
-        compact = screen_fit.is_compact(self.width())
-        if compact == self._compact:
-            return
-        self._compact = compact
-        if compact:
-            screen_fit.arrange_compact(self, self.docks)
-            self.insertToolBarBreak(self.probe_bar)
-        else:
-            arrange_grid(self, self.docks)
-            self.removeToolBarBreak(self.probe_bar)
-        self.presentation.fit_tabs()  # new tab bars may have appeared
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        if self.isVisible():
-            self.fit_layout()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        self.fit_layout()
-        self.setProperty("nnviz_shown", True)
-
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.lab_mode.set_mode(TRAINING)  # the layout saved is the training one
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -393,7 +390,7 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         self.thread.quit()
         ended = self.thread.wait(timeout_ms)
         if ended and self.worker.config is not None:  # a live change still on its way is kept too
-            stored.save_config(self.settings, self.worker.config)
+            self.remember(self.worker.config)
             self.settings.sync()
         return ended and twin_ended
 

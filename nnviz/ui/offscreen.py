@@ -12,15 +12,15 @@ import os
 import sys
 from pathlib import Path
 
-
-def has_display() -> bool:
-    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+from nnviz.ui.display_check import display_problem, has_display  # noqa: F401 (has_display re-exported)
 
 
 def use_offscreen_without_display() -> None:
-    """Pick Qt's offscreen platform when there is no display (call before the QApplication exists)."""
-    if not has_display():
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    """Pick Qt's offscreen platform when there is no usable display: none at all, an X display that
+    does not answer or lacks Qt's X11 libraries (call before the QApplication exists). Figures need
+    no screen, and Qt would abort the process there."""
+    if "QT_QPA_PLATFORM" not in os.environ and display_problem() is not None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
 def _quiet_offscreen_messages(mode, context, message: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from dataclasses import dataclass
 
 from PySide6 import QtCore
 
@@ -36,25 +37,60 @@ def default_config(data_dir: str | None) -> RunConfig:
     return preset_config("xor-mlp")
 
 
+@dataclass(frozen=True)
+class StartRun:
+    """The run the window opens with. When the data of the run the user chose is missing, the window
+    opens a fallback instead and ``missing`` / ``wanted`` say what to offer; the fallback is never
+    saved as the user's choice."""
+
+    config: RunConfig
+    missing: str | None = None  # the data set the chosen run needs and that is not here
+    wanted: RunConfig | None = None  # that run, to load once its data is here
+
+
 def initial_config(settings: QtCore.QSettings, data_dir: str | None, preset: str | None) -> RunConfig:
-    """An explicit preset wins; then the last run's settings (if its data is still there); then the default."""
-    if preset:
-        return get_preset(preset).config()
+    """The config the window opens with (see :func:`start_run` for what is missing)."""
+    return start_run(settings, data_dir, preset).config
+
+
+def start_run(settings: QtCore.QSettings, data_dir: str | None, preset: str | None) -> StartRun:
+    """An explicit preset wins; then the last run's settings; then nielsen on MNIST. If that run's
+    data is not here, a fallback (see :func:`default_config`) opens and the choice stays as it was."""
+    wanted = get_preset(preset).config() if preset else saved_config(settings) or preset_config("nielsen")
+    try:
+        present = dataset_status(wanted.data.name, data_dir) is not None
+    except NnvizError:  # a data set this version does not know: start afresh
+        return StartRun(default_config(data_dir))
+    if present:
+        return StartRun(wanted)
+    return StartRun(default_config(data_dir), missing=wanted.data.name, wanted=wanted)
+
+
+def saved_config(settings: QtCore.QSettings) -> RunConfig | None:
     saved = settings.value("run/config", "")
-    if saved:
-        try:
-            if not isinstance(saved, str) or len(saved) > MAX_TEXT_FILE_BYTES:
-                raise TypeError("not a run configuration")
-            config = RunConfig.from_dict(json.loads(saved))
-            if dataset_status(config.data.name, data_dir):
-                return config
-        except (ValueError, NnvizError, TypeError, RecursionError) as exc:
-            _ignored("run/config", saved, f"a run configuration ({exc})")  # another version's, or damaged
-    return default_config(data_dir)
+    if not saved:
+        return None
+    try:
+        if not isinstance(saved, str) or len(saved) > MAX_TEXT_FILE_BYTES:
+            raise TypeError("not a run configuration")
+        return RunConfig.from_dict(json.loads(saved))
+    except (ValueError, NnvizError, TypeError, RecursionError) as exc:
+        _ignored("run/config", saved, f"a run configuration ({exc})")  # another version's, or damaged
+        return None
 
 
 def save_config(settings: QtCore.QSettings, config: RunConfig) -> None:
     settings.setValue("run/config", json.dumps(config.to_dict()))
+
+
+def saved_data_dir(settings: QtCore.QSettings) -> str | None:
+    """The data folder chosen in the window (File → data folder), if any."""
+    value = read_text(settings, "data/dir", "")
+    return value or None
+
+
+def save_data_dir(settings: QtCore.QSettings, folder: str) -> None:
+    settings.setValue("data/dir", folder)
 
 
 def _ignored(key: str, value: object, expected: str) -> None:

@@ -94,6 +94,7 @@ def build_menus(window, snapshot_rate: float) -> None:
     file_menu = menu.addMenu("&File")
     file_menu.addAction(window.session_runs.save_action)
     file_menu.addAction(window.session_runs.choose_action)
+    file_menu.addAction("Choose data folder…", window.missing_data.choose_folder)
     file_menu.addSeparator()
     file_menu.addAction(window.run_actions.export_all)
     file_menu.addSeparator()

@@ -3,6 +3,7 @@ file names, format, licence. :mod:`nnviz.core.data.loading` finds and loads them
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from nnviz.core.data.cifar import CIFAR10_CLASS_NAMES, CIFAR10_FILES
@@ -27,6 +28,19 @@ EMNIST_DIGITS_FILES: dict[str, str] = {
 NPY_FILES: dict[str, str] = {key: f"{key}.npy" for key in FILE_KEYS}  # MNIST-C's names
 # The MNIST-C corruptions nnviz offers (the zip holds 16 folders; these are extracted).
 MNIST_C_CORRUPTIONS: tuple[str, ...] = ("shot_noise", "motion_blur", "rotate", "fog", "zigzag")
+MNIST_C_SPELLING = "mnist-c/<corruption>"  # the one way help texts and messages write MNIST-C's names
+
+
+def spelled_names(names: Iterable[str]) -> str:
+    """Data set names for a message, comma-separated: the MNIST-C sets (or the ``mnist-c``
+    download) once, as ``mnist-c/<corruption> (shot_noise|motion_blur|...)``."""
+    out: list[str] = []
+    mnist_c = f"{MNIST_C_SPELLING} ({'|'.join(MNIST_C_CORRUPTIONS)})"
+    for name in names:
+        entry = mnist_c if name == "mnist-c" or name.startswith("mnist-c/") else name
+        if entry not in out:
+            out.append(entry)
+    return ", ".join(out)
 
 
 

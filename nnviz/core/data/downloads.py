@@ -234,6 +234,14 @@ def _describe_failure(exc: Exception, url: str, file: RemoteFile, timeout: float
     return f"{url}: {text}"
 
 
+def _is_not_found(exc: Exception) -> bool:
+    import requests
+
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return exc.response.status_code == 404
+    return isinstance(exc, FileNotFoundError)
+
+
 def _retrieve(spec: DatasetDownload, file: RemoteFile, folder: Path, base: str | None,
               callback: ProgressCallback | None, cancel: threading.Event | None, timeout: float,
               deadline: float | None) -> bool:
@@ -242,7 +250,7 @@ def _retrieve(spec: DatasetDownload, file: RemoteFile, folder: Path, base: str |
     import requests
 
     urls = (f"{base}/{spec.name}/{file.name}",) if base else file.urls
-    failures, wrong_content = [], False
+    failures, wrong_content, not_found = [], False, False
     for url in urls:
         limits = TransferLimits.for_size(file.size, file.size_exact, timeout, deadline)
         downloader = _Downloader(_Progress(file, callback, cancel), limits)
@@ -254,9 +262,15 @@ def _retrieve(spec: DatasetDownload, file: RemoteFile, folder: Path, base: str |
         except (requests.RequestException, ValueError, OSError, TransferLimitError) as exc:
             failures.append(_describe_failure(exc, url, file, timeout))
             wrong_content |= isinstance(exc, ValueError)
+            not_found |= _is_not_found(exc)
     where = "the mirror" if base else "every official address"
-    hint = ("The file was not kept: the copy at the source is damaged or not the original" if wrong_content
-            else f"Check the network, or point --mirror / ${BASE_URL_ENV} at a copy")
+    if wrong_content:
+        hint = "The file was not kept: the copy at the source is damaged or not the original"
+    elif base and not_found:  # the server answered: the layout is wrong, not the network
+        hint = (f"A --mirror / ${BASE_URL_ENV} must serve the official file names as <base>/<set>/<file>: "
+                f"expected {file.name} at {base}/{spec.name}/{file.name}")
+    else:
+        hint = f"Check the network, or point --mirror / ${BASE_URL_ENV} at a copy"
     raise DatasetError(f"could not download {file.name} for {spec.name} from {where}: {'; '.join(failures)}. {hint}")
 
 

@@ -39,6 +39,7 @@ from nnviz.core.data.catalog import (  # noqa: F401 (re-exported)
     NPY_FILES,
     STANDARD_FILES,
     DatasetInfo,
+    spelled_names,
 )
 from nnviz.core.data.idx import load_idx_pair
 from nnviz.core.limits import MAX_DATA_BYTES
@@ -60,7 +61,7 @@ def list_datasets() -> list[str]:
 
 def _unknown_name_error(name: str) -> DatasetError:
     return DatasetError(
-        f"unknown data set {name!r}; image sets: {', '.join(IMAGE_DATASETS)}; "
+        f"unknown data set {name!r}; image sets: {spelled_names(IMAGE_DATASETS)}; "
         f"2-D toy sets: {', '.join(TOY_DATASETS)}"
     )
 
