@@ -39,6 +39,11 @@ STREAM_FILES = ("metrics.csv", ITERATIONS_CSV, SNAPSHOT_JSON, "metrics.json", *S
 
 def csv_text(value: Any) -> str:
     """One CSV cell: exact floats (repr), empty for NaN/None, plain text without commas otherwise."""
+    kind = type(value)
+    if kind is float:  # the common case first: this runs for every logged scalar
+        return repr(value) if value == value else ""
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -65,10 +70,12 @@ class CsvAppender:
         self.path = Path(path)
         self.columns: list[str] = list(columns)
         self._pending: list[str] = []
+        self._known: set[str] = set(self.columns)
         if append and self.path.is_file():
             with self.path.open(encoding="utf-8") as handle:
                 header = handle.readline().strip()
             self.columns = header.split(",") if header else self.columns
+            self._known = set(self.columns)
             self._handle = self.path.open("a", encoding="utf-8")
         else:
             self._handle = self.path.open("w", encoding="utf-8")
@@ -77,10 +84,11 @@ class CsvAppender:
                 self._handle.flush()
 
     def add(self, row: dict[str, Any]) -> None:
-        new = [name for name in row if name not in self.columns]
-        if new:
-            self._widen(new)
-        self._pending.append(",".join(csv_text(row.get(name)) for name in self.columns) + "\n")
+        if len(row) != len(self.columns) or any(name not in self._known for name in row):
+            new = [name for name in row if name not in self._known]
+            if new:
+                self._widen(new)
+        self._pending.append(",".join([csv_text(row.get(name)) for name in self.columns]) + "\n")
 
     def add_lines(self, text: str) -> None:
         """Rows already formatted for the current columns (the trainer's losses, in bulk)."""
@@ -97,6 +105,7 @@ class CsvAppender:
         self.flush()
         had_header = bool(self.columns)
         self.columns.extend(new)
+        self._known.update(new)
         self._handle.close()
         old = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
         body = old[1:] if had_header else old
