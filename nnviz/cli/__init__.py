@@ -11,10 +11,10 @@ import sys
 
 from nnviz.core.errors import NnvizError
 
-from nnviz.cli import compare, data, evaluate, gui, info, lab, sweep, train
+from nnviz.cli import compare, data, evaluate, gui, info, lab, sweep, train, watch
 from nnviz.cli.arguments import USER_ERROR, CliError, Parser
 
-SUBCOMMANDS = (train, info, evaluate, lab, data, sweep, compare, gui)
+SUBCOMMANDS = (train, info, evaluate, lab, data, sweep, compare, watch, gui)
 
 
 def build_parser() -> Parser:
