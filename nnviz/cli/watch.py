@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from nnviz.core.errors import NnvizError
-from nnviz.core.run_folder import is_run_folder, list_run_folders
+from nnviz.core.run_follow import watched_folders
 from nnviz.core.run_status import STALL_SECONDS
 
 from nnviz.cli.arguments import CliError
@@ -32,16 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help=f"a running run with no new data for this long (and no live writer on this host) "
                             f"counts as stalled (default {STALL_SECONDS:g})")
     watch.set_defaults(handler=command_watch)
-
-
-def watched_folders(paths: list[str]) -> list[Path]:
-    """Run folders given directly, the runs inside sweep folders, and folders still to appear."""
-    folders: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        inside = list_run_folders(path) if path.is_dir() and not is_run_folder(path) else []
-        folders.extend(inside or [path])
-    return list(dict.fromkeys(folders))
 
 
 def command_watch(args: argparse.Namespace) -> int:

@@ -297,3 +297,15 @@ def follow_until_caught_up(follower: RunFollower, limit: int = 10_000) -> RunFol
         if follower.missing or follower.caught_up:
             break
     return follower
+
+
+def watched_folders(paths: list[str | Path]) -> list[Path]:
+    """Run folders given directly, the runs inside sweep folders, and folders still to appear."""
+    from nnviz.core.run_folder import is_run_folder, list_run_folders
+
+    folders: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        inside = list_run_folders(path) if path.is_dir() and not is_run_folder(path) else []
+        folders.extend(inside or [path])
+    return list(dict.fromkeys(folders))

@@ -32,6 +32,7 @@ class RunView(QtWidgets.QWidget):
         self.state_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.curves, self.filters, self.confusion = CurvesPanel(), FiltersPanel(), ConfusionMatrixPanel()
         self.panels = {p.name: p for p in (self.curves, self.filters, self.confusion)}
+        _hide_live_controls(self.confusion)
         below = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         below.addWidget(self.filters)
         below.addWidget(self.confusion)
@@ -117,3 +118,12 @@ def lay_out_offscreen(view: RunView) -> None:
         panel.resize(EXPORT_SIZE[0] + panel.width() - panel.graphics.width(),
                      EXPORT_SIZE[1] + panel.height() - panel.graphics.height())
     QtWidgets.QApplication.processEvents()
+
+
+def _hide_live_controls(panel: ConfusionMatrixPanel) -> None:
+    """A followed run's matrix is the one its writer counted: no split choice, no "Evaluate now"."""
+    for index in range(panel.controls.count()):
+        widget = panel.controls.itemAt(index).widget()
+        if widget is panel.split_box or (isinstance(widget, (QtWidgets.QLabel, QtWidgets.QPushButton))
+                                         and widget.text() in ("Split", "Evaluate now", "click a cell")):
+            widget.hide()
