@@ -126,8 +126,8 @@ def command_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{config.preset}: {trainer.dataset.name}, {trainer.n_train:,} training examples, "
               f"{trainer.network.n_params:,} parameters")
-        if plan.resume_epoch:
-            print(f"Resuming {out} after epoch {plan.resume_epoch}")
+    if plan.resume_epoch:  # said even with --quiet: the run does not start from scratch
+        print(f"Resuming {out} after epoch {plan.resume_epoch}", flush=True)
     with _StopSignals() as stop:
         while trainer.state != DIVERGED and not trainer.finished and not stop.signal:
             result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed

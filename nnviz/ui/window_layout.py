@@ -66,12 +66,29 @@ def add_runs_dock(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDoc
                        QtCore.Qt.Orientation.Horizontal)
 
 
+def open_watch_window(window) -> None:
+    """File → Watch a run folder…: a folder another process writes, followed in its own window."""
+    from nnviz.ui.watch_window import WatchWindow
+
+    folder = QtWidgets.QFileDialog.getExistingDirectory(window, "Watch a run folder")
+    if not folder:
+        return
+    from nnviz.core.run_follow import watched_folders
+
+    watcher = WatchWindow(watched_folders([folder]), parent=window)
+    watcher.setWindowFlag(QtCore.Qt.WindowType.Window, True)  # its own window, closed with the main one
+    watcher.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    watcher.resize(1400, 900)
+    watcher.show()
+
+
 def build_menus(window, snapshot_rate: float) -> None:
     """File (export, quit), View (panels, redraw rate) and Help."""
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
     file_menu.addAction(window.session_runs.save_action)
     file_menu.addAction(window.session_runs.choose_action)
+    file_menu.addAction("Watch a run folder…", lambda: open_watch_window(window))
     file_menu.addSeparator()
     file_menu.addAction(window.run_actions.export_all)
     file_menu.addSeparator()
