@@ -34,8 +34,8 @@ KNOWN_SETTINGS = {
     "lr": "optimizer.learning_rate", "learning_rate": "optimizer.learning_rate", "eta": "optimizer.learning_rate",
     "batch": "training.batch_size", "batch_size": "training.batch_size", "mini_batch_size": "training.batch_size",
     "epochs": "training.epochs", "momentum": "optimizer.momentum", "seed": "training.seed",
-    "hidden": "model.hidden", "activation": "model.activation", "loss": "model.loss", "data": "data.name",
-    "dataset": "data.name", "optimizer": "optimizer.name",
+    "hidden": "model.hidden", "sizes": "model.hidden", "activation": "model.activation", "loss": "model.loss",
+    "data": "data.name", "dataset": "data.name", "optimizer": "optimizer.name",
 }
 
 
@@ -215,6 +215,8 @@ def config_toml(config: dict[str, Any]) -> str:
             continue
         if target == "model.hidden" and isinstance(value, int):
             value = [value]
+        if key == "sizes" and isinstance(value, (list, tuple)):  # network.py's [784, 30, 10]
+            value = list(value)[1:-1]
         try:
             run = run.with_changes(**{target: _plain(value)})
         except (ConfigError, TypeError, ValueError):

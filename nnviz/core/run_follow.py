@@ -136,6 +136,7 @@ class JsonFollower:
         self.path = Path(path)
         self.value: dict[str, Any] = {}
         self.changed_at = 0.0
+        self.version = 0  # counts the values read, so a view redraws only what changed
         self._stamp: tuple = ()
 
     def poll(self) -> bool:
@@ -149,6 +150,7 @@ class JsonFollower:
         if not isinstance(value, dict):
             return False
         self._stamp, self.value, self.changed_at = _stamp(stat), value, stat.st_mtime
+        self.version += 1
         return True
 
 

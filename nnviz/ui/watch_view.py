@@ -46,7 +46,7 @@ class RunView(QtWidgets.QWidget):
         layout.addWidget(split, 1)
         self.status = "waiting"
         self._per_epoch = 0.0
-        self._has_snapshot = False
+        self._snapshot_version = -1
         self.last_record = None
 
     def refresh(self) -> bool:
@@ -64,10 +64,11 @@ class RunView(QtWidgets.QWidget):
         whole = restarted or per_epoch != self._per_epoch or held > follower.iterations.n_rows
         self._per_epoch = per_epoch
         record = follower.record(loss_offset=0 if whole else held)
+        first = self.last_record is None
         self.last_record = record
         self.curves.show_snapshot(record)
-        if follower.snapshot.arrays or not self._has_snapshot:
-            self._has_snapshot = bool(follower.snapshot.arrays)
+        if follower.snapshot.version != self._snapshot_version or first:
+            self._snapshot_version = follower.snapshot.version
             self.filters.show_snapshot(record)
             self.confusion.show_snapshot(record)
         self.state_label.setText(state_text(follower, record))
