@@ -206,3 +206,15 @@ def test_a_full_disk_warns_once_and_stops_logging(tiny_disk):
     assert run.stopped
     follower = follow_until_caught_up(RunFollower(folder))
     assert follower.iterations.n_rows > 100  # what was written before the disk filled is readable
+
+
+def test_nnviz_train_on_a_full_disk_stops_with_one_line(tiny_disk, capsys):
+    from nnviz.cli import main
+
+    folder = tiny_disk / "train"
+    code = main(["train", "--preset", "xor-mlp", "--data", "spiral", "--batch", "1", "--epochs", "120", "--quiet",
+                 "--out", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err
+    follower = follow_until_caught_up(RunFollower(folder))
+    assert follower.epochs.n_rows >= 1 and follower.iterations.n_rows > 100  # what fitted stays readable

@@ -61,9 +61,10 @@ def test_sigint_leaves_an_interrupted_folder_that_the_same_command_resumes(tmp_p
     reference.communicate(timeout=60)
     assert again.returncode == 0 and f"Resuming {cut} after epoch {metrics['epochs']}" in out
     assert json.loads((cut / "metrics.json").read_text())["state"] == "finished"
-    # Resumed, it trained exactly what the uninterrupted run trained.
-    columns = lambda folder: [line.split(",")[:6] for line in (folder / "metrics.csv").read_text().splitlines()]
-    assert columns(cut) == columns(whole)
+    # Resumed, it trained exactly what the uninterrupted run trained (an epoch's mean loss sums its
+    # batches in chunks whose size follows the clock, so it may differ in the last bit).
+    columns = lambda folder: np.loadtxt(folder / "metrics.csv", delimiter=",", skiprows=1, usecols=range(6))
+    np.testing.assert_allclose(columns(cut), columns(whole), rtol=1e-12)
     assert (cut / "iterations.csv").read_text() == (whole / "iterations.csv").read_text()
     assert not (cut / "checkpoint.npz").exists()
 

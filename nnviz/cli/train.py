@@ -4,6 +4,7 @@ folder (and with --png the window's panels as PNG files)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import signal
 import sys
@@ -129,17 +130,13 @@ def command_train(args: argparse.Namespace) -> int:
     if plan.resume_epoch:  # said even with --quiet: the run does not start from scratch
         print(f"Resuming {out} after epoch {plan.resume_epoch}", flush=True)
     with _StopSignals() as stop:
-        while trainer.state != DIVERGED and not trainer.finished and not stop.signal:
-            result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed
-            writer.after_step()
-            bar.update(trainer)
-            if result.epoch_finished is not None:
-                writer.after_epoch(result.epoch_finished)
-                bar.clear()
-                if not args.quiet:
-                    print(epoch_line(result.epoch_finished), flush=True)
-                if exporter and args.png_every and trainer.epoch % args.png_every == 0 and not trainer.finished:
-                    exporter.export(trainer, suffix=f"-epoch{trainer.epoch:03d}")
+        try:
+            _train(trainer, writer, stop, bar, exporter, args)
+        except BaseException:
+            bar.clear()
+            with contextlib.suppress(Exception):  # the folder keeps its finished epochs either way
+                writer.finish(INTERRUPTED)
+            raise
         bar.clear()
         if stop.signal:
             writer.finish(INTERRUPTED)
@@ -183,6 +180,23 @@ class _StopSignals:
     def __exit__(self, *_exc) -> None:
         for number, handler in self._previous.items():
             signal.signal(number, handler)
+
+
+def _train(trainer, writer, stop: "_StopSignals", bar: _ProgressBar, exporter, args: argparse.Namespace) -> None:
+    """Train until finished, diverged or a stop signal, writing the run folder as it goes."""
+    from nnviz.core.trainer import DIVERGED
+
+    while trainer.state != DIVERGED and not trainer.finished and not stop.signal:
+        result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed
+        writer.after_step()
+        bar.update(trainer)
+        if result.epoch_finished is not None:
+            writer.after_epoch(result.epoch_finished)
+            bar.clear()
+            if not args.quiet:
+                print(epoch_line(result.epoch_finished), flush=True)
+            if exporter and args.png_every and trainer.epoch % args.png_every == 0 and not trainer.finished:
+                exporter.export(trainer, suffix=f"-epoch{trainer.epoch:03d}")
 
 
 def _pct(value: float | None) -> str:

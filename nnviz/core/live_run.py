@@ -10,6 +10,7 @@ uninterrupted run would have trained.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -102,9 +103,27 @@ class LiveRunWriter:
 
     def after_step(self) -> None:
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
-            self._flush_losses()
+            with self._writing():
+                self._flush_losses()
 
     def after_epoch(self, record: EpochRecord) -> None:
+        with self._writing():
+            self._after_epoch(record)
+
+    def finish(self, state: str) -> None:
+        """Write what is left; ``metrics.json`` (the state) comes last."""
+        with self._writing():
+            self._finish(state)
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """A failed write (a full disk mid-run) ends the run with one line instead of a traceback."""
+        try:
+            yield
+        except OSError as exc:
+            raise NnvizError(f"cannot write the run folder {self.folder}: {exc.strerror or exc}") from None
+
+    def _after_epoch(self, record: EpochRecord) -> None:
         self._flush_losses()
         self._metrics.add({name: getattr(record, name) for name in EPOCH_FIELDS})
         self._metrics.flush()
@@ -122,8 +141,7 @@ class LiveRunWriter:
         write_checkpoint(self.folder, self._checkpoint)
         self._write_state(RUNNING)
 
-    def finish(self, state: str) -> None:
-        """Write what is left; ``metrics.json`` (the state) comes last."""
+    def _finish(self, state: str) -> None:
         self._flush_losses()
         self._metrics.close()
         self._iterations.close()

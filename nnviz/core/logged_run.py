@@ -114,10 +114,7 @@ class LoggedRun:
             self._guard(self._finish, state, message)
         for stream in (self._iterations, self._metrics):
             if stream is not None:
-                try:
-                    stream._handle.close()
-                except OSError:
-                    pass
+                stream.abandon()
 
     def __enter__(self) -> "LoggedRun":
         return self
@@ -175,8 +172,9 @@ class LoggedRun:
     def _write_snapshot(self) -> None:
         parts = self._snapshot or {}
         self._snapshot = None
-        names = self.class_names or [str(i) for i in range(parts["confusion"].shape[0])] \
-            if "confusion" in parts else self.class_names or []
+        names = self.class_names or []
+        if not names and "confusion" in parts:
+            names = [str(i) for i in range(parts["confusion"].shape[0])]
         write_snapshot(self.folder, epoch=len(self._epochs), iteration=self._iteration,
                        arrays={k: parts.get(k) for k in ("first_layer_weights", "filter_images", "confusion")},
                        first_layer_kind=parts.get("kind", ""), class_names=names, confusion_split="val",

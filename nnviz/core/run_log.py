@@ -118,7 +118,15 @@ class CsvAppender:
         try:
             self.flush()
         finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Close without flushing what is pending (after a failed write: the disk is full)."""
+        self._pending.clear()
+        try:
             self._handle.close()
+        except OSError:
+            pass  # the buffer that could not be written is dropped with it
 
 
 def write_npy(path: Path, array: np.ndarray) -> None:
