@@ -41,12 +41,11 @@ def command_watch(args: argparse.Namespace) -> int:
         raise CliError("--once needs --png OUT, the folder for the figures")
     if args.stall <= 0:
         raise CliError(f"--stall must be a positive number of seconds, got {args.stall:g}")
-    folders = watched_folders(args.runs)
     if args.once:
-        return _render_once(folders, Path(args.png), args.stall)
+        return _render_once(watched_folders(args.runs), Path(args.png), args.stall)
     from nnviz.ui.watch_window import run_watch_window  # Qt is imported only for the window
 
-    return run_watch_window(folders, stall_seconds=args.stall)
+    return run_watch_window([Path(p) for p in args.runs], stall_seconds=args.stall)
 
 
 def _render_once(folders: list[Path], out: Path, stall_seconds: float) -> int:

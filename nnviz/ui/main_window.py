@@ -354,6 +354,10 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
             return True
         self._closed = True
         self.lab_mode.shutdown()
+        if getattr(self, "sweeps", None):
+            from nnviz.ui.sweep_launch import stop_sweeps
+
+            stop_sweeps(self)  # their runs end interrupted; the same sweep resumes them
         twin_ended = self.twin.stop(timeout_ms)
         self.worker.send("quit")
         self.thread.quit()

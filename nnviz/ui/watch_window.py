@@ -15,9 +15,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nnviz.core.run_follow import RunFollower, watched_folders
+from nnviz.core.run_folder import is_run_folder, list_run_folders
+from nnviz.core.run_follow import RunFollower
 from nnviz.core.run_status import STALL_SECONDS
 
+from nnviz.ui.sweep_overview import SweepOverview
 from nnviz.ui.watch_view import STATE_COLOURS, RunView
 
 POLL_MS = 250
@@ -36,6 +38,9 @@ class WatchWindow(QtWidgets.QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.views: list[RunView] = []
+        self.sweep_roots: list[Path] = []  # sweep folders whose new run folders become new tabs
+        self.overview: SweepOverview | None = None
+        self._polls = 0
         file_menu = self.menuBar().addMenu("&File")
         add = file_menu.addAction("Watch a run folder…", self.choose_folder)
         add.setShortcut(QtGui.QKeySequence.StandardKey.Open)
@@ -45,33 +50,70 @@ class WatchWindow(QtWidgets.QMainWindow):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
         for folder in folders:
-            self.add_run(folder)
+            self.watch(folder)
         self.tabs.setCurrentIndex(0)
         self.timer.start()
         self.statusBar().showMessage("Following the folders as they grow (every 0.25 s)")
 
-    def add_run(self, folder: str | Path) -> RunView:
+    def watch(self, folder: str | Path) -> None:
+        """A run folder (or one still to appear) gets a tab; a sweep folder an overview and its runs."""
+        path = Path(folder)
+        if path.is_dir() and not is_run_folder(path) and list_run_folders(path):
+            self.add_sweep(path)
+        else:
+            self.add_run(path)
+
+    def add_run(self, folder: str | Path, *, select: bool = True) -> RunView:
         view = RunView(RunFollower(folder, stall_seconds=self.stall_seconds, max_bytes=POLL_BYTES))
         self.views.append(view)
         self.tabs.addTab(view, Path(folder).name or str(folder))
-        self.tabs.setCurrentWidget(view)
+        if select:
+            self.tabs.setCurrentWidget(view)
         self._refresh(view)
         return view
 
+    def add_sweep(self, folder: str | Path) -> None:
+        """Follow a sweep folder (it may not exist yet): an overview tab with every run's curves, and a
+        tab per run folder as it appears."""
+        self.sweep_roots.append(Path(folder))
+        if self.overview is None:
+            self.overview = SweepOverview()
+            self.tabs.insertTab(0, self.overview, "All runs")
+            self.tabs.setCurrentWidget(self.overview)
+        self._find_new_runs()
+
     def choose_folder(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Watch a run folder")
-        for run in watched_folders([folder]) if folder else []:
-            self.add_run(run)
+        if folder:
+            self.watch(folder)
 
     def poll(self) -> None:
+        self._polls += 1
+        if self.sweep_roots and self._polls % 4 == 0:  # new run folders: a directory listing a second
+            self._find_new_runs()
+        changed = False
         for view in self.views:
-            self._refresh(view)
+            changed |= self._refresh(view)
+        if changed and self.overview is not None:
+            self.overview.show_runs(self.views)
 
-    def _refresh(self, view: RunView) -> None:
-        if view.refresh():
-            index = self.tabs.indexOf(view)
-            self.tabs.setTabText(index, f"{view.follower.name} · {view.status}")
-            self.tabs.tabBar().setTabTextColor(index, QtGui.QColor(STATE_COLOURS.get(view.status, "#000")))
+    def _find_new_runs(self) -> None:
+        known = {view.follower.folder for view in self.views}
+        for root in self.sweep_roots:
+            if root.is_dir():
+                for folder in list_run_folders(root):
+                    if folder not in known:
+                        self.add_run(folder, select=False)
+        if self.overview is not None:
+            self.overview.show_runs(self.views)
+
+    def _refresh(self, view: RunView) -> bool:
+        if not view.refresh():
+            return False
+        index = self.tabs.indexOf(view)
+        self.tabs.setTabText(index, f"{view.follower.name} · {view.status}")
+        self.tabs.tabBar().setTabTextColor(index, QtGui.QColor(STATE_COLOURS.get(view.status, "#000")))
+        return True
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.timer.stop()

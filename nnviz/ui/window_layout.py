@@ -73,13 +73,17 @@ def open_watch_window(window) -> None:
     folder = QtWidgets.QFileDialog.getExistingDirectory(window, "Watch a run folder")
     if not folder:
         return
-    from nnviz.core.run_follow import watched_folders
-
-    watcher = WatchWindow(watched_folders([folder]), parent=window)
+    watcher = WatchWindow([folder], parent=window)
     watcher.setWindowFlag(QtCore.Qt.WindowType.Window, True)  # its own window, closed with the main one
     watcher.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, True)
     watcher.resize(1400, 900)
     watcher.show()
+
+
+def _start_sweep(window) -> None:
+    from nnviz.ui.sweep_launch import start_sweep
+
+    start_sweep(window)
 
 
 def build_menus(window, snapshot_rate: float) -> None:
@@ -104,6 +108,9 @@ def build_menus(window, snapshot_rate: float) -> None:
     twin.setStatusTip("A/B: a second network with the same seed and one setting changed, trained alongside")
     window.stop_twin_action = run_menu.addAction("End the B run", window.stop_twin)
     window.stop_twin_action.setEnabled(False)
+    run_menu.addSeparator()
+    sweep = run_menu.addAction("Sweep…", lambda: _start_sweep(window))
+    sweep.setStatusTip("Train a grid of settings (tweak-lr, tweak-batch, …) here or on Slurm and watch the runs live")
     view = menu.addMenu("&View")
     for dock in window.docks.values():
         view.addAction(dock.toggleViewAction())
