@@ -31,9 +31,9 @@ from nnviz.core.model_io import save_model
 from nnviz.core.record import build_record
 from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_FILE, final_metrics, \
     read_metrics_csv, write_run_folder
-from nnviz.core.run_log import DIVERGED, FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, CsvAppender, \
-    format_losses, remove_stream_files, write_snapshot, write_state
-from nnviz.core.run_status import writer_alive
+from nnviz.core.run_log import DIVERGED, FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, STREAM_FILES, \
+    CsvAppender, csv_text, format_losses, remove_stream_files, write_snapshot, write_state
+from nnviz.core.run_status import judge
 
 CHECKPOINT_FILE = "checkpoint.npz"
 FLUSH_SECONDS = 0.5  # per-iteration losses reach the file at most this late
@@ -63,7 +63,7 @@ def plan_run_folder(folder: str | Path, config: RunConfig) -> FolderPlan:
     if not os.access(out, os.W_OK | os.X_OK):
         raise NnvizError(f"cannot write the run folder {out}: it is read-only")
     state = _read_state(out)
-    if state.get("state") == RUNNING and writer_alive(state) is not False:
+    if state.get("state") == RUNNING and judge(RUNNING, state, _newest_change(out), time.time()) == RUNNING:
         raise NnvizError(f"{out} is being written by process {state.get('pid')} on {state.get('host')}; "
                          "give another --out")
     if state.get("state") in (INTERRUPTED, RUNNING) and (out / CHECKPOINT_FILE).is_file():
@@ -277,8 +277,6 @@ def _iteration_losses(path: Path, iterations: int) -> np.ndarray:
 
 
 def _rewrite_csv(path: Path, header: tuple[str, ...], rows: list[list[Any]]) -> None:
-    from nnviz.core.run_log import csv_text
-
     text = ",".join(header) + "\n" + "".join(",".join(csv_text(v) for v in row) + "\n" for row in rows)
     atomic_write_bytes(path, text.encode())
 
@@ -289,6 +287,17 @@ def _checkpoint_meta(folder: Path) -> dict[str, Any]:
             return json.loads(str(archive["checkpoint"]))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return {}
+
+
+def _newest_change(folder: Path) -> float:
+    """When the folder's streams last changed (a writer on another host is judged by this)."""
+    times = []
+    for name in STREAM_FILES:
+        try:
+            times.append((folder / name).stat().st_mtime)
+        except OSError:
+            pass
+    return max(times, default=0.0)
 
 
 def _read_state(folder: Path) -> dict[str, Any]:
