@@ -95,7 +95,12 @@ class LiveRunWriter:
         append = bool(plan.resume_epoch)
         self._metrics = CsvAppender(self.folder / METRICS_CSV, EPOCH_FIELDS, append=append)
         self._iterations = CsvAppender(self.folder / ITERATIONS_CSV, ("iteration", "loss"), append=append)
-        self._written = trainer.history.n_iterations
+        self._written = trainer.history.n_iterations if append else 0
+        if not append:  # a trainer that has trained before (the window's, given more epochs): its past too
+            for record in trainer.history.epochs:
+                self._metrics.add({name: getattr(record, name) for name in EPOCH_FIELDS})
+            self._flush_losses()
+            self._metrics.flush()
         self._last_flush = time.monotonic()
         self._last_epoch_files = -math.inf
         self._checkpoint: dict[str, np.ndarray] | None = None

@@ -241,20 +241,23 @@ class RunFollower:
         """Logged loss rows per epoch, for the loss curve's x axis (epochs)."""
         marks = self.epochs.column("iteration")
         numbers = self.iterations.column("iteration")
-        if marks.size and numbers.size and math.isfinite(marks[0]) and marks[0] > 0:
-            return float(max(1, np.searchsorted(numbers, marks[0], side="right")))
+        first_epoch_end = float(marks[0]) if marks.size and math.isfinite(marks[0]) and marks[0] > 0 else 0.0
+        if first_epoch_end and numbers.size and numbers[-1] >= first_epoch_end:
+            return float(max(1, np.searchsorted(numbers, first_epoch_end, side="right")))
         planned = self.state.value.get("iterations_per_epoch")
         if isinstance(planned, (int, float)) and planned > 0:
             return float(planned)
+        if first_epoch_end:  # the losses are still being caught up with: one row per iteration
+            return first_epoch_end
         return float(max(numbers.size, 1))  # no epoch yet: the curve so far spans "one epoch"
 
     def record(self, loss_offset: int = 0) -> RunRecord:
         """The run as the panels draw it; iteration losses from ``loss_offset`` on."""
         config = self.config or RunConfig()
-        loss = self.loss_column().astype(np.float32)
-        loss_offset = min(max(int(loss_offset), 0), loss.size)
-        per_epoch = self.rows_per_epoch()
+        loss = self.loss_column()
         rows = loss.size
+        loss_offset = min(max(int(loss_offset), 0), rows)
+        per_epoch = self.rows_per_epoch()
         epochs_column = self.epochs.column("epoch")
         columns = {name: self._epoch_column(name, epochs_column.size) for name in EPOCH_COLUMNS}
         curves = EpochCurves(epoch=epochs_column.copy(), **columns)
@@ -277,7 +280,7 @@ class RunFollower:
             iterations_per_epoch=per_epoch, learning_rate=config.optimizer.learning_rate,
             momentum=config.optimizer.momentum, batch_size=config.training.batch_size,
             samples_per_second=float(self.state.value.get("samples_per_second") or 0.0),
-            train_loss=loss[loss_offset:].copy(), epochs=curves, loss_offset=loss_offset,
+            train_loss=loss[loss_offset:].astype(np.float32), epochs=curves, loss_offset=loss_offset,
             first_layer_kind=str(snap.get("first_layer_kind") or ""),
             first_layer_weights=arrays.get("first_layer_weights", np.zeros((0, 0), np.float32)),
             filter_images=images, class_names=names, model_kind=config.model.kind, run_state=status,

@@ -88,6 +88,9 @@ class SessionRuns(QtCore.QObject):
         self.panel.runs_selected.connect(self.show_runs)
         self.panel.reopen_requested.connect(self.reopen)
         window.worker.run_saved.connect(self.on_run_saved, QtCore.Qt.ConnectionType.QueuedConnection)
+        # The window's runs are written as they train; the dock lists a run from its first batch.
+        window.worker.run_folder.runs_folder = default_runs_folder(window.settings)
+        window.worker.run_started.connect(self.panel.add_run_folder, QtCore.Qt.ConnectionType.QueuedConnection)
 
     # --- folders -----------------------------------------------------------------------------
     def choose_folder(self) -> None:

@@ -1,9 +1,12 @@
-"""Run → Sweep… in the real window: the sweep runs in its own process, on the local pool or on the
-real single-node Slurm, and its runs appear live in a watch window, overlaid and named by what differs."""
+"""The real window's runs written as they train, and Run → Sweep…: the sweep runs in its own process, on
+the local pool or on the real single-node Slurm, and its runs appear live in a watch window, overlaid
+and named by what differs."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from PySide6 import QtCore
@@ -22,13 +25,41 @@ TIMEOUT = 60_000
 @pytest.fixture
 def window(qtbot, tmp_path):
     settings = QtCore.QSettings(str(tmp_path / "nnviz.ini"), QtCore.QSettings.Format.IniFormat)
-    stored.save_config(settings, small_config("xor-mlp"))
+    settings.setValue("runs/session_folder", str(tmp_path / "session-runs"))
+    stored.save_config(settings, small_config("xor-mlp", **{"data.name": "spiral", "training.batch_size": 1,
+                                                            "training.epochs": 60}))
     window = MainWindow(data_dir=None, settings=settings)
     window.show()
     qtbot.waitUntil(lambda: window.state == "ready", timeout=TIMEOUT)
     yield window
     window.close()
     assert window.thread.wait(2000)
+
+
+def test_the_windows_run_is_written_as_it_trains(qtbot, window, tmp_path):
+    from nnviz.core.run_follow import RunFollower
+
+    saved: list[str] = []
+    window.worker.run_saved.connect(saved.append)
+    with qtbot.waitSignal(window.worker.run_started, timeout=TIMEOUT) as started:
+        window.send_run_command("start")
+    follower = RunFollower(started.args[0])
+    assert follower.folder.parent == tmp_path / "session-runs"
+    qtbot.waitUntil(lambda: follower.poll() and follower.epochs.n_rows >= 2 and follower.status() == "running",
+                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.session_runs.panel.tree.topLevelItemCount() == 1, timeout=TIMEOUT)  # listed live
+    qtbot.waitUntil(lambda: bool(saved), timeout=TIMEOUT)  # it finishes and is saved by itself:
+    assert saved == [started.args[0]]  # the folder it wrote as it went, nothing written twice
+    follower.poll()
+    assert follower.status() == "finished" and follower.epochs.n_rows == 60
+    assert sorted(p.name for p in (tmp_path / "session-runs").iterdir()) == [follower.folder.name]
+    # Reset starts a new run: the next folder; Stop leaves it interrupted.
+    window.worker.send("reset")
+    with qtbot.waitSignal(window.worker.run_started, timeout=TIMEOUT) as second:
+        window.send_run_command("start")
+    window.send_run_command("stop")
+    qtbot.waitUntil(lambda: window.state == "stopped", timeout=TIMEOUT)
+    assert json.loads((Path(second.args[0]) / "metrics.json").read_text())["state"] == "interrupted"
 
 
 def sweep_action(window: MainWindow):
