@@ -218,3 +218,17 @@ def test_nnviz_train_on_a_full_disk_stops_with_one_line(tiny_disk, capsys):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err
     follower = follow_until_caught_up(RunFollower(folder))
     assert follower.epochs.n_rows >= 1 and follower.iterations.n_rows > 100  # what fitted stays readable
+
+
+def test_a_folder_still_to_appear_is_waited_for_and_a_live_writers_folder_is_not_taken(tmp_path):
+    follower = RunFollower(tmp_path / "later")
+    assert not follower.poll() and follower.status() == "waiting"
+    with nlog.open_run(tmp_path / "later") as run:
+        run.log(loss=1.0)
+        follower.poll()
+        assert follower.status() == "running"
+        other = subprocess.run([sys.executable, "-c", "import warnings, nnviz.log as n; warnings.simplefilter('error');"
+                                f"n.open_run({str(tmp_path / 'later')!r})"], capture_output=True, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert other.returncode != 0 and "another running process" in other.stderr
+    assert load_run(tmp_path / "later").state == "finished"

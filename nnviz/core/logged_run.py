@@ -9,7 +9,9 @@ at the same pace. Whatever was flushed stays readable if the process dies. A wri
 from __future__ import annotations
 
 import atexit
+import json
 import math
+import os
 import sys
 import time
 import tomllib
@@ -24,6 +26,7 @@ import tomli_w
 from nnviz.core.config import RunConfig
 from nnviz.core.errors import ConfigError
 from nnviz.core.metrics import confusion_matrix
+from nnviz.core.run_status import writer_alive
 from nnviz.core.run_log import FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, CsvAppender, \
     remove_stream_files, write_snapshot, write_state
 
@@ -139,6 +142,8 @@ class LoggedRun:
     def _open(self, config: dict[str, Any]) -> None:
         if self.folder.exists() and not self.folder.is_dir():
             raise NotADirectoryError(20, "it is a file, not a folder")
+        if _written_by_another_live_process(self.folder):
+            raise BlockingIOError(11, "another running process writes this run folder")
         self.folder.mkdir(parents=True, exist_ok=True)
         remove_stream_files(self.folder)
         text = config_toml(config)
@@ -265,6 +270,15 @@ def _weights_parts(weights: np.ndarray) -> dict[str, Any]:
         images = weights.reshape(units, 1, inputs)
     return {"kind": "dense", "first_layer_weights": np.ascontiguousarray(weights.T),
             "filter_images": np.ascontiguousarray(images)}
+
+
+def _written_by_another_live_process(folder: Path) -> bool:
+    try:
+        state = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(state, dict) and state.get("state") == RUNNING and writer_alive(state) is True \
+        and state.get("pid") != os.getpid()
 
 
 def _close_at_exit(reference: "weakref.ref[LoggedRun]") -> None:

@@ -191,15 +191,15 @@ class RunFollower:
         self.config: RunConfig | None = None
         self.config_problem = ""
         self.missing = False
+        self.seen = False  # the folder has existed
 
     def poll(self) -> bool:
         """Read what is new; True when anything changed (including the folder vanishing)."""
-        exists = self.folder.is_dir()
-        if not exists:
-            changed, self.missing = not self.missing, True
+        if not self.folder.is_dir():  # "missing" once it existed; before that the run is awaited
+            changed, self.missing = self.seen and not self.missing, self.seen
             return changed
         changed = self.missing
-        self.missing = False
+        self.missing, self.seen = False, True
         if self.config is None:
             changed |= self._read_config()
         for follower in (self.state, self.epochs, self.iterations, self.snapshot):
