@@ -8,7 +8,20 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import json
+import tempfile
+
+
+def offscreen_platform(width: int, height: int, dpr: float = 1.0) -> str:
+    """QT_QPA_PLATFORM for an offscreen screen of this size (logical pixels) and device pixel ratio."""
+    path = Path(tempfile.gettempdir()) / f"nnviz-screen-{width}x{height}@{dpr:g}.json"
+    path.write_text(json.dumps({"screens": [{"name": "screen", "x": 0, "y": 0, "width": width, "height": height,
+                                             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": dpr}]}))
+    return f"offscreen:configfile={path}"
+
+
+# A full-HD screen by default (the offscreen platform's own is 800x800); layout tests choose others.
+os.environ.setdefault("QT_QPA_PLATFORM", offscreen_platform(1920, 1080))
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared/data beside the checkout holds the real MNIST (never copied into the repo).

@@ -38,7 +38,7 @@ EXPECTED_TEXT = {
 
 
 def test_registry_order_and_fields():
-    assert list(LABS) == [*MY_LABS, "convolution"]
+    assert list(LABS) == [*MY_LABS, "convolution", "xray"]
     assert all(isinstance(info, LabInfo) and info.description and "\n" not in info.description
                for info in LABS.values())
     assert LABS["convolution"].module == "nnviz.ui.labs.convolution"

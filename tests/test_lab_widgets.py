@@ -210,7 +210,7 @@ def test_lab_tabs_create_labs_lazily(qtbot):
     tabs = make_lab_tabs()
     qtbot.addWidget(tabs)
     tabs.show()
-    assert tabs.count() == len(LABS) == 7
+    assert tabs.count() == len(LABS) == 8
     assert [tabs.tabText(i) for i in range(tabs.count())] == [info.title for info in LABS.values()]
     assert list(tabs.labs) == ["playground"]
     tabs.setCurrentIndex(5)

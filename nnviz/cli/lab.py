@@ -13,6 +13,7 @@ from pathlib import Path
 
 from nnviz.core.errors import NnvizError
 
+from nnviz.cli.xray import add_xray_options, run_xray, uses_xray_options
 from nnviz.ui.labs.registry import LABS, load_lab
 
 
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lab.add_argument("--list", action="store_true", help="list the labs with a one-line description")
     lab.add_argument("--png", metavar="DIR", help="write the lab's figures as PNG files into DIR")
     lab.add_argument("--data-dir", metavar="D", help="folder holding mnist/<IDX files> (also $NNVIZ_DATA_DIR)")
+    add_xray_options(lab)
     lab.set_defaults(handler=command_lab)
 
 
@@ -39,6 +41,8 @@ def command_lab(args: argparse.Namespace) -> int:
         return 0
     if args.name not in LABS:
         raise NnvizError(f"unknown lab {args.name!r}; choose one of: {', '.join(LABS)}")
+    if args.name == "xray" or uses_xray_options(args):
+        return run_xray(args)
     if args.png:
         from nnviz.ui.offscreen import use_offscreen_without_display
 

@@ -52,7 +52,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         column.addWidget(self._build_architecture_box(), 1)
         column.addWidget(self._build_hyper_box())
         self.setWidget(body)
-        self.setMinimumWidth(400)
+        self.setMinimumWidth(280)  # fits beside the panels on a 1024-wide projector; scrolls
 
     # --- building ----------------------------------------------------------------------------
     def _build_run_box(self) -> QtWidgets.QGroupBox:

@@ -136,3 +136,26 @@ def render_widget_png(widget: QtWidgets.QWidget, path: str | Path, width: int = 
         if not image.save(str(tmp), "PNG"):
             raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
     return path
+
+
+def render_widget_svg(widget: QtWidgets.QWidget, path: str | Path, title: str = "nnviz") -> Path:
+    """Draw ``widget`` (children included) into an SVG file: vector shapes and real text, for slides
+    that scale."""
+    from PySide6 import QtSvg
+
+    path = Path(path)
+    check_folder(path)
+    size = widget.size()
+    if size.width() < 10 or size.height() < 10:
+        raise ExportError(f"Could not write {path}: the figure has no size yet (show it first)")
+    with _atomic_target(path) as tmp:
+        generator = QtSvg.QSvgGenerator()
+        generator.setFileName(str(tmp))
+        generator.setSize(size)
+        generator.setViewBox(QtCore.QRect(0, 0, size.width(), size.height()))
+        generator.setTitle(title)
+        painter = QtGui.QPainter(generator)
+        widget.render(painter, QtCore.QPoint(0, 0), QtGui.QRegion(),
+                      QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground)
+        painter.end()
+    return path

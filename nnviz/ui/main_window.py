@@ -30,7 +30,9 @@ from nnviz.ui.session_runs import SessionRuns
 from nnviz.ui.status import RunStatusBar
 from nnviz.core.trainer_queries import RunInfo
 from nnviz.ui.twin_run import CHANGES, TwinDialog, TwinRun
-from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
+from nnviz.ui import screen_fit
+from nnviz.ui.presentation import Presentation
+from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, arrange_grid, build_docks, build_menus
 from nnviz.ui.worker import TrainingWorker
 
 SNAPSHOT_RATE = 20.0
@@ -73,20 +75,24 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         probe_bar.setObjectName("toolbar-input")
         probe_bar.addWidget(self.probe)
         self.addToolBar(probe_bar)
+        self.probe_bar = probe_bar
         self.divergence_bar = DivergenceBar(self)
         self.status = RunStatusBar()
         self.setStatusBar(self.status)
         self.docks = build_docks(self, self.controls, self.panels)
+        self._compact = False  # the arrangement in force: the 2x2 grid (True: tabs)
         self.session_runs = SessionRuns(self)
         add_runs_dock(self, self.docks, self.session_runs.panel)
         self.twin = TwinRun(self, data_dir, rate)
         self.lab_mode = LabMode(self, data_dir)
         self.lab_mode.install([self.run_actions.toolbar, probe_bar])
         self.insertToolBar(self.run_actions.toolbar, self.lab_mode.toolbar)
+        self.presentation = Presentation(self)
         build_menus(self, rate)
         self.examples_dialog = ExamplesDialog(self)
         self._connect()
         self._restore_layout()
+        self.presentation.restore()
         self.run_actions.show_state("empty")
         self.thread.started.connect(self.worker.run_loop)
         self.thread.start()
@@ -333,15 +339,41 @@ class MainWindow(PanelExportActions, QtWidgets.QMainWindow):
         state = self.settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+            screen_fit.clamp_to_screen(self)
+        if state is not None and self.restoreState(state):
+            self._compact = stored.read_bool(self.settings, "window/compact", False)
         speed = self.settings.value("run/speed_index", 0)
         self.run_actions.speed.setCurrentIndex(int(speed) if str(speed).isdigit() else 0)
+
+    def fit_layout(self) -> None:
+        """Tabs below COMPACT_WIDTH, the 2x2 grid above it; only when the width crosses the line, so
+        a lecturer's own arrangement stays until the window changes class."""
+        compact = screen_fit.is_compact(self.width())
+        if compact == self._compact:
+            return
+        self._compact = compact
+        if compact:
+            screen_fit.arrange_compact(self, self.docks)
+            self.insertToolBarBreak(self.probe_bar)
+        else:
+            arrange_grid(self, self.docks)
+            self.removeToolBarBreak(self.probe_bar)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.isVisible():
+            self.fit_layout()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.fit_layout()
+        self.setProperty("nnviz_shown", True)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.lab_mode.set_mode(TRAINING)  # the layout saved is the training one
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/compact", bool(self._compact))
         self.settings.setValue("run/speed_index", self.run_actions.speed.currentIndex())
         self.settings.sync()
         self.shutdown()

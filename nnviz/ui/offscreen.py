@@ -39,7 +39,7 @@ def ensure_app(name: str = "nnviz"):
     app = QtWidgets.QApplication.instance()
     if app is None:
         app = QtWidgets.QApplication([name])
-        if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen"):
             QtCore.qInstallMessageHandler(_quiet_offscreen_messages)
     theme.configure_pyqtgraph()
     return app

@@ -40,6 +40,21 @@ SEQUENTIAL_MAP = "viridis"  # activations >= 0 (as in matplotlib)
 INK_MAP = "CET-L1"  # grey ramp, reversed: inputs drawn as dark ink on white paper
 
 
+BASE_SIZES = (TICK_POINT_SIZE, 12, 13, UI_POINT_SIZE)  # tick, label, title, widgets (points)
+scale = 1.0  # 1.0 normally; presentation mode makes every text larger from the back row
+
+
+def set_scale(factor: float) -> None:
+    """Scale every font size the panels ask for from now on (presentation mode)."""
+    global scale, TICK_POINT_SIZE, LABEL_POINT_SIZE, TITLE_POINT_SIZE, UI_POINT_SIZE
+    scale = factor
+    tick, label, title, ui = BASE_SIZES
+    TICK_POINT_SIZE = round(tick * factor)
+    LABEL_POINT_SIZE = f"{round(label * factor)}pt"
+    TITLE_POINT_SIZE = f"{round(title * factor)}pt"
+    UI_POINT_SIZE = round(ui * factor)
+
+
 def configure_pyqtgraph() -> None:
     """Global pyqtgraph options; call once after the QApplication exists."""
     # Antialiasing is switched on per item (the loss curves, the boundary): on everything it

@@ -10,6 +10,7 @@ from nnviz.core.record import RunRecord
 
 from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
 from nnviz.ui.panels import Panel
+from nnviz.ui.screen_fit import was_opened
 
 SNAPSHOT_RATES = (5.0, 10.0, 20.0, 30.0)
 Area = QtCore.Qt.DockWidgetArea
@@ -41,24 +42,45 @@ def build_docks(window: QtWidgets.QMainWindow, controls: QtWidgets.QWidget,
     for name, panel in panels.items():
         docks[name] = _dock(window, name, panel.title, panel)
     window.addDockWidget(Area.LeftDockWidgetArea, docks["controls"])
+    arrange_grid(window, docks)
+    return docks
+
+
+def arrange_grid(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDockWidget]) -> None:
+    """The 2x2 grid of panels right of the Run setup (the Runs dock, once there, behind the confusion matrix)."""
+    panels = [n for n in ("curves", "filters", "activations", "confusion", "decision-boundary", "feature-maps", "runs")
+              if n in docks]
+    opened = {name: was_opened(window, docks[name]) for name in panels}
+    for name in panels:
+        if name in docks:
+            docks[name].setFloating(False)
+            window.removeDockWidget(docks[name])
     window.addDockWidget(Area.RightDockWidgetArea, docks["curves"])
     window.splitDockWidget(docks["curves"], docks["filters"], QtCore.Qt.Orientation.Horizontal)
     window.splitDockWidget(docks["curves"], docks["activations"], QtCore.Qt.Orientation.Vertical)
     window.splitDockWidget(docks["filters"], docks["confusion"], QtCore.Qt.Orientation.Vertical)
     window.tabifyDockWidget(docks["filters"], docks["decision-boundary"])
     window.tabifyDockWidget(docks["activations"], docks["feature-maps"])
-    docks["filters"].raise_()
-    docks["activations"].raise_()
+    if "runs" in docks:
+        window.tabifyDockWidget(docks["confusion"], docks["runs"])
+    for name in panels:
+        docks[name].setVisible(opened[name])
+    for name in ("filters", "activations", "confusion"):
+        if opened[name]:
+            docks[name].raise_()
     window.resizeDocks([docks["controls"], docks["curves"], docks["filters"]], [410, 630, 560],
                        QtCore.Qt.Orientation.Horizontal)
     window.resizeDocks([docks["curves"], docks["activations"]], [440, 440], QtCore.Qt.Orientation.Vertical)
-    return docks
 
 
 def add_runs_dock(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDockWidget],
                   runs_panel: QtWidgets.QWidget) -> None:
     """The Runs dock, a tab behind the confusion matrix (drag it out to see both)."""
-    docks["runs"] = _dock(window, "runs", "Runs", runs_panel)
+    scroll = QtWidgets.QScrollArea()  # its buttons scroll rather than widen the panels' column
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    scroll.setWidget(runs_panel)
+    docks["runs"] = _dock(window, "runs", "Runs", scroll)
     window.tabifyDockWidget(docks["confusion"], docks["runs"])
     docks["confusion"].raise_()
     runs_panel.setMinimumWidth(0)
@@ -112,6 +134,9 @@ def build_menus(window, snapshot_rate: float) -> None:
     sweep = run_menu.addAction("Sweep…", lambda: _start_sweep(window))
     sweep.setStatusTip("Train a grid of settings (tweak-lr, tweak-batch, …) here or on Slurm and watch the runs live")
     view = menu.addMenu("&View")
+    view.addAction(window.presentation.action)
+    view.addAction(window.presentation.enlarge_action)
+    view.addSeparator()
     for dock in window.docks.values():
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
@@ -134,7 +159,8 @@ def build_menus(window, snapshot_rate: float) -> None:
         window, "Keys", "Space: start / pause\nB: step one batch\nE: step one epoch\nEsc: stop\n"
                         "Ctrl+R: reset (new random weights)\nCtrl+E: export every panel as PNG\n"
                         "Ctrl+S: save the run into the session runs folder\n"
-                        "Ctrl+Shift+A: run again with one change (A/B)\nCtrl+1: training panels\nCtrl+2: labs\n\n"
+                        "Ctrl+Shift+A: run again with one change (A/B)\nCtrl+1: training panels\nCtrl+2: labs\n"
+                        "F5: presentation mode\nF: enlarge the panel last clicked (again: back)\n\n"
                         "Drag a panel's title bar to rearrange; double-click it to float it, enlarged."))
 
 

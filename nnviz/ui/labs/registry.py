@@ -49,6 +49,9 @@ LABS: dict[str, LabInfo] = {lab.name: lab for lab in [
     LabInfo("convolution", "Convolution explainer",
             "a hand-set or learned filter slid over a digit, the feature map and its max pooling",
             "nnviz.ui.labs.convolution"),
+    LabInfo("xray", "Backprop x-ray",
+            "every z, a, δ and ∂E/∂w of a small network for one input, checked against numeric gradients",
+            "nnviz.ui.labs.xray"),
 ]}
 
 

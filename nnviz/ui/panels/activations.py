@@ -87,7 +87,7 @@ class ActivationsPanel(Panel):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.controls.addWidget(QtWidgets.QLabel("Every layer, for the input chosen in the Input tool bar"))
+        self.controls.addWidget(QtWidgets.QLabel("Every layer, for the chosen input"))
         self.add_export_button()
         self._signature: tuple = ()
         self._columns: list = []  # (activation index, _Bars | MosaicView)

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.errors import ExportError
 from nnviz.ui.figure_export import export_scene_png, export_scene_svg
+from nnviz.ui.flow_layout import FlowLayout
 from nnviz.core.record import RunRecord
 
 
@@ -32,13 +33,13 @@ class Panel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.setSpacing(2)
-        # The controls row may be clipped in a narrow dock instead of forcing the window wider
-        # than a projector's screen.
+        # The controls wrap onto a second row in a narrow dock instead of forcing the window wider
+        # than a projector's screen or clipping their labels.
         bar = QtWidgets.QWidget()
-        bar.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.controls = QtWidgets.QHBoxLayout(bar)
-        self.controls.setContentsMargins(0, 0, 0, 0)
-        self.controls.setSpacing(6)
+        policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        bar.setSizePolicy(policy)
+        self.controls = FlowLayout(bar)
         layout.addWidget(bar)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setContentsMargins(6, 6, 6, 6)

@@ -189,6 +189,7 @@ class CurvesPanel(Panel):
                 grown[: self._n] = old[: self._n]
                 setattr(self, attr, grown)
         x = tail_x(snapshot, m, self._n)
+        self._per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
         self._loss[self._n:needed] = tail
         self._x[self._n:needed] = x
         smoothed, self._ema_state = smooth_continue(tail, self._weight(), self._ema_state)
@@ -213,7 +214,11 @@ class CurvesPanel(Panel):
         self.smoothed.setData(self._x[:n], self._smooth[:n])
         last_x = float(self._x[n - 1]) if n else 0.0
         # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
-        wanted = (float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs)), theme.nice_level(self._robust_top()))
+        x_max = float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs))
+        if x_max <= 1 and last_x < 0.5:  # a young first epoch: zoom to its iterations, or steps are a sliver
+            per_epoch = getattr(self, "_per_epoch", 1.0)
+            x_max = min(theme.nice_level(max(last_x * 1.2, 10.0 / per_epoch) * per_epoch) / per_epoch, 1.0)
+        wanted = (x_max, theme.nice_level(self._robust_top()))
         if wanted != self._loss_range:
             self._loss_range = wanted
             self._apply_loss_range()
@@ -238,7 +243,12 @@ class CurvesPanel(Panel):
             return
         x_max, y_max = self._loss_range
         self.loss_plot.setXRange(0, x_max, padding=0.02)
-        epoch_ticks(self.loss_plot.getAxis("bottom"), x_max)
+        bottom = self.loss_plot.getAxis("bottom")
+        per_epoch = getattr(self, "_per_epoch", 1.0)
+        in_iterations = x_max < 1.0  # counted in iterations until half an epoch is done
+        bottom.setScale(per_epoch if in_iterations else 1.0)
+        theme.set_axis_label(self.loss_plot, "bottom", "iteration" if in_iterations else "epoch")
+        epoch_ticks(bottom, x_max * (per_epoch if in_iterations else 1.0))
         if self.log_loss.isChecked():
             self.loss_plot.enableAutoRange(axis="y")
         else:

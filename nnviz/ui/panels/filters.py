@@ -28,7 +28,7 @@ class FiltersPanel(Panel):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        hint = QtWidgets.QLabel("red: positive weight · blue: negative · white: 0")
+        hint = QtWidgets.QLabel("weights: red +, blue −, white 0")
         self.controls.addWidget(hint)
         self.add_export_button()
         self.mosaic = MosaicView(self.graphics.ci, 0, 0, colour_bar=True)
