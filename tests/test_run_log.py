@@ -19,7 +19,7 @@ import pytest
 
 import nnviz.log as nlog
 from nnviz.core.run_folder import load_record, load_run
-from nnviz.core.run_follow import CsvFollower, RunFollower, follow_until_caught_up
+from nnviz.core.run_follow import CsvFollower, RunFollower, follow_until_caught_up, read_record
 from nnviz.core.run_status import judge
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,6 +88,7 @@ def test_a_reader_follows_a_folder_that_another_process_logs(tmp_path):
     assert run.state == "finished" and run.preset == "logged"
     assert run.config.optimizer.learning_rate == 0.5 and run.config.model.hidden == [16]
     assert load_record(folder).epochs.val_accuracy.size == 6
+    assert read_record(folder).confusion.sum() == 200
 
 
 def test_partial_last_line_waits_for_its_end(tmp_path):

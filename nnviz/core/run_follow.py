@@ -314,3 +314,9 @@ def watched_folders(paths: list[str | Path]) -> list[Path]:
         inside = list_run_folders(path) if path.is_dir() and not is_run_folder(path) else []
         folders.extend(inside or [path])
     return list(dict.fromkeys(folders))
+
+
+def read_record(folder: str | Path) -> RunRecord:
+    """A run folder as it is now, with everything it has so far (a logged run's filters and confusion
+    matrix come from its snapshot, which `run_folder.load_record` does not read)."""
+    return follow_until_caught_up(RunFollower(folder)).record()
