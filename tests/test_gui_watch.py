@@ -47,12 +47,15 @@ def test_the_windows_run_is_written_as_it_trains(qtbot, window, tmp_path):
     assert follower.folder.parent == tmp_path / "session-runs"
     qtbot.waitUntil(lambda: follower.poll() and follower.epochs.n_rows >= 2 and follower.status() == "running",
                     timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: window.session_runs.panel.tree.topLevelItemCount() == 1, timeout=TIMEOUT)  # listed live
+    tree = window.session_runs.panel.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=TIMEOUT)  # listed from its first batch
+    qtbot.waitUntil(lambda: "(running, epoch" in tree.topLevelItem(0).text(3), timeout=TIMEOUT)  # updated live
     qtbot.waitUntil(lambda: bool(saved), timeout=TIMEOUT)  # it finishes and is saved by itself:
     assert saved == [started.args[0]]  # the folder it wrote as it went, nothing written twice
     follower.poll()
     assert follower.status() == "finished" and follower.epochs.n_rows == 60
     assert sorted(p.name for p in (tmp_path / "session-runs").iterdir()) == [follower.folder.name]
+    qtbot.waitUntil(lambda: tree.topLevelItem(0).text(3).endswith("%"), timeout=TIMEOUT)  # finished: the accuracy
     # Reset starts a new run: the next folder; Stop leaves it interrupted.
     window.worker.send("reset")
     with qtbot.waitSignal(window.worker.run_started, timeout=TIMEOUT) as second:
@@ -93,8 +96,9 @@ def test_a_sweep_from_the_run_menu_on_the_local_pool(qtbot, window, tmp_path, mo
     assert launcher.process.exitCode() == 0, launcher.output[-5:]
     assert "running" in seen  # followed while they trained, not only read at the end
     overview = launcher.window.overview
-    assert sorted(overview.curves.overlay_labels) == ["lr=0.3", "lr=3.0"]
-    assert "lr=3.0: <span" in overview.summary.text() and "epoch 150" in overview.summary.text()
+    qtbot.waitUntil(lambda: sorted(overview.curves.overlay_labels) == ["lr=0.3", "lr=3.0"], timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: overview.summary.text().count("epoch 150") == 2, timeout=TIMEOUT)
+    assert "lr=3.0: <span" in overview.summary.text()
     assert (request.out / "compare.png").is_file()
 
 
