@@ -1,11 +1,13 @@
 """``nnviz train``'s run folder written as the run goes, and resumed after an interruption.
 
 At the start the folder is checked (a file, read-only, a full disk: refused before any training)
-and ``config.toml`` is written. Each epoch appends its ``metrics.csv`` row, writes a snapshot,
-``model.npz`` when the epoch is the best so far and ``checkpoint.npz`` (weights, optimiser state
-and random generators at the epoch's end). An interrupted run keeps every finished epoch; the
-same command run again continues from its last checkpoint and trains exactly what the
-uninterrupted run would have trained.
+and ``config.toml`` is written. Each epoch appends its ``metrics.csv`` row and keeps a checkpoint
+in memory (weights, optimiser state and random generators at the epoch's end); at most once a
+second it also writes a snapshot, ``model.npz`` when the epoch is the best so far,
+``checkpoint.npz`` and ``metrics.json``. An interruption writes the last epoch's checkpoint, so
+the folder keeps every finished epoch; the same command run again (or after a writer that died
+without a word: killed, or another node's job gone quiet) continues from it and trains the same
+weights and losses as the uninterrupted run.
 """
 
 from __future__ import annotations
