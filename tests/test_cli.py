@@ -34,7 +34,9 @@ def test_train_writes_a_run_folder_and_its_config_reruns_it(tmp_path, capsys):
     assert main(["train", "--preset", "xor-mlp", "--epochs", "40", "--seed", "3", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Epoch 40: " in printed and "/ 4" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "metrics.csv", "metrics.json", "model.npz"]
+    assert sorted(p.name for p in out.iterdir()) == [  # the streams a live reader follows stay beside the four
+        "config.toml", "confusion.npy", "filter_images.npy", "first_layer_weights.npy", "iterations.csv",
+        "metrics.csv", "metrics.json", "model.npz", "snapshot.json"]
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("test_accuracy", "test_loss", "val_accuracy", "epochs", "seconds", "samples_per_second"):
         assert key in metrics

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from nnviz.core.errors import NnvizError
 
-from nnviz.cli import compare, data, evaluate, gui, info, lab, sweep, train
+from nnviz.cli import compare, data, evaluate, gui, info, lab, sweep, train, watch
 from nnviz.cli.arguments import USER_ERROR, CliError, Parser
 
-SUBCOMMANDS = (train, info, evaluate, lab, data, sweep, compare, gui)
+SUBCOMMANDS = (train, info, evaluate, lab, data, sweep, compare, watch, gui)
 BROKEN_PIPE = 141  # what a shell reports for a command stopped by SIGPIPE (`nnviz data list | head -1`)
 
 

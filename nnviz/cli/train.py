@@ -4,7 +4,9 @@ folder (and with --png the window's panels as PNG files)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import signal
 import sys
 import time
 from datetime import datetime
@@ -106,7 +108,8 @@ def epoch_line(record) -> str:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    from nnviz.core.run_folder import check_output_folder, final_metrics, write_run_folder
+    from nnviz.core.live_run import INTERRUPTED, LiveRunWriter, plan_run_folder
+    from nnviz.core.run_folder import check_output_folder, final_metrics
     from nnviz.core.trainer import DIVERGED, Trainer
 
     config = config_from_args(args)
@@ -115,31 +118,37 @@ def command_train(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out(config)
     check_output_folder(out, "--out")  # before loading data and training, not after
     exporter = None
+    if args.png and Path(args.png).exists() and not Path(args.png).is_dir():
+        raise CliError(f"--png {args.png} is a file, not a folder; give a folder for the PNGs")
     if args.png:
         from nnviz.ui.headless_export import HeadlessExporter  # imports Qt (offscreen) only when asked
 
-        exporter = HeadlessExporter(Path(args.png))
+        exporter = HeadlessExporter(Path(args.png))  # checks the folder: refused before any training
+    plan = plan_run_folder(out, config)
     trainer = Trainer(config, data_dir=args.data_dir)
+    writer = LiveRunWriter(plan, trainer)
     bar = _ProgressBar(sys.stdout.isatty() and not args.quiet)
     if not args.quiet:
         print(f"{config.preset}: {trainer.dataset.name}, {trainer.n_train:,} training examples, "
               f"{trainer.network.n_params:,} parameters")
-    warned = None  # the health message said last: said once when it appears, and again at the end
-    while trainer.state != DIVERGED and not trainer.finished:
-        result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed
-        bar.update(trainer)
-        if result.epoch_finished is not None:
+    if plan.resume_epoch:  # said even with --quiet: the run does not start from scratch
+        print(f"Resuming {out} after epoch {plan.resume_epoch}", flush=True)
+    with _StopSignals() as stop:
+        try:
+            _train(trainer, writer, stop, bar, exporter, args)
+        except BaseException:
             bar.clear()
-            if not args.quiet:
-                print(epoch_line(result.epoch_finished), flush=True)
-            if trainer.health is not None and trainer.health.kind != getattr(warned, "kind", None) \
-                    and not trainer.finished:
-                _warn(trainer.health.message)
-            warned = trainer.health
-            if exporter and args.png_every and trainer.epoch % args.png_every == 0 and not trainer.finished:
-                exporter.export(trainer, suffix=f"-epoch{trainer.epoch:03d}")
-    bar.clear()
-    write_run_folder(out, trainer)
+            with contextlib.suppress(Exception):  # the folder keeps its finished epochs either way
+                writer.finish(INTERRUPTED)
+            raise
+        bar.clear()
+        if stop.signal:
+            writer.finish(INTERRUPTED)
+            print(f"nnviz: interrupted ({stop.name}) during epoch {trainer.epoch + 1}; {out} keeps "
+                  f"{trainer.epoch} finished epochs (state interrupted); the same command continues it",
+                  file=sys.stderr)
+            return 128 + stop.signal
+        writer.finish(trainer.state)
     if exporter:
         exporter.export(trainer)
     metrics = final_metrics(trainer)
@@ -158,6 +167,52 @@ def command_train(args: argparse.Namespace) -> int:
 def _warn(message: str) -> None:
     sys.stdout.flush()  # after the lines it explains
     print(f"nnviz: warning: {message}", file=sys.stderr, flush=True)
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM end training between two chunks of batches (at most ~0.05 s later),
+    so the run folder is finished consistently; a second signal acts at once."""
+
+    def __init__(self) -> None:
+        self.signal = 0
+        self.name = ""
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, number: int, _frame) -> None:
+        if self.signal:
+            raise KeyboardInterrupt
+        self.signal, self.name = number, signal.Signals(number).name
+
+    def __enter__(self) -> "_StopSignals":
+        for number in (signal.SIGINT, signal.SIGTERM):
+            self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+
+def _train(trainer, writer, stop: "_StopSignals", bar: _ProgressBar, exporter, args: argparse.Namespace) -> None:
+    """Train until finished, diverged or a stop signal, writing the run folder as it goes."""
+    from nnviz.core.trainer import DIVERGED
+
+    warned = None  # the health message said last: said once when it appears, and again at the end
+    while trainer.state != DIVERGED and not trainer.finished and not stop.signal:
+        result = trainer.step_for(0.05)  # chunks of batches: a per-batch loop costs a tenth of the speed
+        writer.after_step()
+        bar.update(trainer)
+        if result.epoch_finished is not None:
+            writer.after_epoch(result.epoch_finished)
+            bar.clear()
+            if not args.quiet:
+                print(epoch_line(result.epoch_finished), flush=True)
+            if trainer.health is not None and trainer.health.kind != getattr(warned, "kind", None) \
+                    and not trainer.finished:
+                _warn(trainer.health.message)
+            warned = trainer.health
+            if exporter and args.png_every and trainer.epoch % args.png_every == 0 and not trainer.finished:
+                exporter.export(trainer, suffix=f"-epoch{trainer.epoch:03d}")
 
 
 def _pct(value: float | None) -> str:

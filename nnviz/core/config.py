@@ -102,7 +102,7 @@ class RunConfig:
             raise ConfigError(f"schema_version {version!r} is not supported (this nnviz reads {SCHEMA_VERSION})")
         sections = {"data": DataConfig, "model": ModelConfig, "optimizer": OptimizerConfig,
                     "training": TrainingConfig}
-        unknown = set(raw) - set(sections) - {"preset", "schema_version"}
+        unknown = set(raw) - set(sections) - {"preset", "schema_version", "logged"}  # logged: nnviz.log's own settings
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         built = {}

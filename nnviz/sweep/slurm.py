@@ -24,12 +24,14 @@ from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.errors import NnvizError
 
 from nnviz.sweep.axes import SweepRun
-from nnviz.core.run_folder import run_state
+from nnviz.core.run_folder import METRICS_CSV, run_state
+from nnviz.core.run_follow import CsvFollower
 from nnviz.sweep.sweep_folder import LOG_FILE, PACKAGE_ROOT, RunOutcome, last_error_line, train_command
 
 SCRIPT_NAME = "sweep.sbatch"
 SLURM_LOG_DIR = "slurm"
 POLL_SECONDS = 0.5
+PROGRESS_SECONDS = 10.0  # without a terminal: a progress line at most this often
 COMMAND_TIMEOUT = 60
 
 
@@ -182,7 +184,11 @@ def wait_for_job(job_id: str, runs: list[SweepRun], out: Path, stream: TextIO | 
     live = stream.isatty()
     started = time.monotonic()
     last_text = ""
+    last_print, last_line = 0.0, ""
     failures = 0
+    # The run folders are written as the tasks train: epochs are read from them as they grow.
+    followers = [CsvFollower(out / run.name / METRICS_CSV) for run in runs]
+    planned = sum(run.config.training.epochs for run in runs)
     while True:
         tasks = queued_tasks(job_id)
         if tasks is None:
@@ -200,11 +206,16 @@ def wait_for_job(job_id: str, runs: list[SweepRun], out: Path, stream: TextIO | 
             elapsed = int(time.monotonic() - started)
             text = (f"slurm job {job_id}: {done}/{len(runs)} tasks ended, "
                     + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
+            for follower in followers:
+                follower.poll()
+            epochs = f", epochs {sum(f.n_rows for f in followers)}/{planned}"
             if live:
-                stream.write(f"\r{text}, {elapsed // 60}:{elapsed % 60:02d}".ljust(100))
+                stream.write(f"\r{text}{epochs}, {elapsed // 60}:{elapsed % 60:02d}".ljust(100))
                 stream.flush()
-            elif text != last_text:
-                print(text, file=stream, flush=True)
+            elif text != last_text or (text + epochs != last_line
+                                       and time.monotonic() - last_print >= PROGRESS_SECONDS):
+                print(text + epochs, file=stream, flush=True)
+                last_print, last_line = time.monotonic(), text + epochs
             last_text = text
         time.sleep(POLL_SECONDS)
     if live:

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.config import RunConfig
 from nnviz.core.live_settings import LIVE_SETTINGS
-
+from nnviz.core.trainer_queries import RunInfo
 from nnviz.ui import download_dialog, screen_fit, theme
 from nnviz.ui import settings as stored
 from nnviz.ui.controls import ControlPanel
@@ -26,11 +26,11 @@ from nnviz.ui.panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_pan
 from nnviz.ui.probe_controls import ProbeControls
 from nnviz.ui.run_actions import RunActions
 from nnviz.ui.session_runs import SessionRuns
+from nnviz.ui.sweep_launch import stop_sweeps
 from nnviz.ui.status import RunStatusBar
-from nnviz.core.trainer_queries import RunInfo
 from nnviz.ui.twin_run import CHANGES, TwinDialog, TwinRun
-from nnviz.ui.window_fit import ScreenFit
 from nnviz.ui.presentation import Presentation
+from nnviz.ui.window_fit import ScreenFit
 from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
 from nnviz.ui.worker import TrainingWorker
 
@@ -385,6 +385,7 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
             return True
         self._closed = True
         self.lab_mode.shutdown()
+        stop_sweeps(self)  # their runs end interrupted; the same sweep resumes them
         twin_ended = self.twin.stop(timeout_ms)
         self.worker.send("quit")
         self.thread.quit()

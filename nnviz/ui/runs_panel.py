@@ -150,6 +150,26 @@ class RunsPanel(QtWidgets.QWidget):
         if ticked:
             self.runs_selected.emit(self.selected_runs())
 
+    def refresh_live(self) -> None:
+        """Reload only the runs still being written (their folders are small) and update their rows in
+        place: the list, its ticks and scrolling stay as they are."""
+        changed = False
+        for item in self._items():
+            path = Path(item.data(0, PATH_ROLE))
+            run = self._loaded.get(path)
+            if run is None or run.state != "running":
+                continue
+            try:
+                fresh = load_run(path)
+            except NnvizError:
+                continue
+            fresh.label = run.label
+            self._loaded[path] = fresh
+            item.setText(3, _accuracy_text(fresh))
+            changed |= item.checkState(0) == QtCore.Qt.CheckState.Checked
+        if changed:
+            self.runs_selected.emit(self.selected_runs())
+
     def _row(self, path: Path, run: RunData | None, problem: str) -> QtWidgets.QTreeWidgetItem:
         name = self._display_name(path)
         if run is None:
@@ -159,13 +179,9 @@ class RunsPanel(QtWidgets.QWidget):
             item.setToolTip(0, problem)
             item.setToolTip(2, problem)
         else:
-            accuracy = final_accuracy(run)
-            text = "-" if not math.isfinite(accuracy) else f"{accuracy:.2%}"
-            if run.state == "diverged":
-                text = "diverged"
-            seconds = run.seconds
+            seconds = "" if not math.isfinite(run.seconds) else f"{run.seconds:.1f} s"
             item = QtWidgets.QTreeWidgetItem([name, run.preset, run.label if self._any_differences else "",
-                                              text, "" if not math.isfinite(seconds) else f"{seconds:.1f} s"])
+                                              _accuracy_text(run), seconds])
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setToolTip(0, str(path))
             for column in (3, 4):
@@ -242,3 +258,12 @@ def _swatch(colour: str) -> QtGui.QIcon:
     pixmap = QtGui.QPixmap(SWATCH_SIZE, SWATCH_SIZE)
     pixmap.fill(QtGui.QColor(colour))
     return QtGui.QIcon(pixmap)
+
+
+def _accuracy_text(run: RunData) -> str:
+    """The final accuracy; a run still being written (or stopped half-way) says so."""
+    if run.state == "diverged":
+        return "diverged"
+    accuracy = final_accuracy(run)
+    text = "-" if not math.isfinite(accuracy) else f"{accuracy:.2%}"
+    return f"{text} ({run.state}, epoch {run.n_epochs})" if run.state in ("running", "interrupted") else text

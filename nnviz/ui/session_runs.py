@@ -27,6 +27,7 @@ from nnviz.ui.panels.curves import CurveOverlay
 from nnviz.ui.runs_panel import RunsPanel
 
 SPLIT_ORDER = ("val", "test", "train")
+LIVE_REFRESH_MS = 1000
 
 
 def default_runs_folder(settings: QtCore.QSettings) -> Path:
@@ -88,6 +89,13 @@ class SessionRuns(QtCore.QObject):
         self.panel.runs_selected.connect(self.show_runs)
         self.panel.reopen_requested.connect(self.reopen)
         window.worker.run_saved.connect(self.on_run_saved, QtCore.Qt.ConnectionType.QueuedConnection)
+        # The window's runs are written as they train; the dock lists a run from its first batch.
+        window.worker.run_folder.runs_folder = default_runs_folder(window.settings)
+        window.worker.run_started.connect(self.panel.add_run_folder, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.live_timer = QtCore.QTimer(self)  # runs being written (here or by nnviz train) update in place
+        self.live_timer.setInterval(LIVE_REFRESH_MS)
+        self.live_timer.timeout.connect(self.panel.refresh_live)
+        self.live_timer.start()
 
     # --- folders -----------------------------------------------------------------------------
     def choose_folder(self) -> None:

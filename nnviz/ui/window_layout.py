@@ -88,6 +88,26 @@ def add_runs_dock(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDoc
                        QtCore.Qt.Orientation.Horizontal)
 
 
+def open_watch_window(window) -> None:
+    """File → Watch a run folder…: a folder another process writes, followed in its own window."""
+    from nnviz.ui.watch_window import WatchWindow
+
+    folder = QtWidgets.QFileDialog.getExistingDirectory(window, "Watch a run folder")
+    if not folder:
+        return
+    watcher = WatchWindow([folder], parent=window)
+    watcher.setWindowFlag(QtCore.Qt.WindowType.Window, True)  # its own window, closed with the main one
+    watcher.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    watcher.resize(1400, 900)
+    watcher.show()
+
+
+def _start_sweep(window) -> None:
+    from nnviz.ui.sweep_launch import start_sweep
+
+    start_sweep(window)
+
+
 def build_menus(window, snapshot_rate: float) -> None:
     """File (export, quit), View (panels, redraw rate) and Help."""
     menu = window.menuBar()
@@ -95,6 +115,7 @@ def build_menus(window, snapshot_rate: float) -> None:
     file_menu.addAction(window.session_runs.save_action)
     file_menu.addAction(window.session_runs.choose_action)
     file_menu.addAction("Choose data folder…", window.missing_data.choose_folder)
+    file_menu.addAction("Watch a run folder…", lambda: open_watch_window(window))
     file_menu.addSeparator()
     file_menu.addAction(window.run_actions.export_all)
     file_menu.addSeparator()
@@ -110,6 +131,9 @@ def build_menus(window, snapshot_rate: float) -> None:
     twin.setStatusTip("A/B: a second network with the same seed and one setting changed, trained alongside")
     window.stop_twin_action = run_menu.addAction("End the B run", window.stop_twin)
     window.stop_twin_action.setEnabled(False)
+    run_menu.addSeparator()
+    sweep = run_menu.addAction("Sweep…", lambda: _start_sweep(window))
+    sweep.setStatusTip("Train a grid of settings (tweak-lr, tweak-batch, …) here or on Slurm and watch the runs live")
     view = menu.addMenu("&View")
     view.addAction(window.presentation.action)
     view.addAction(window.presentation.enlarge_action)

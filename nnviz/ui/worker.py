@@ -29,6 +29,7 @@ from nnviz.core.run_folder import write_run_folder
 from nnviz.core.trainer import DIVERGED, Trainer
 
 from nnviz.core.record import build_record
+from nnviz.ui.window_run_folder import INTERRUPTED, WindowRunFolder
 from nnviz.core.trainer_queries import cell_examples, next_misclassified, run_info, usable_split
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class TrainingWorker(QObject):
     examples_ready = Signal(object)  # CellExamples
     load_failed = Signal(str)  # why a new run could not be built (the old one goes on)
     run_saved = Signal(str)  # path of a run folder just written (save_run)
+    run_started = Signal(str)  # path of the run folder that a run writes as it trains
     config_changed = Signal(object)  # the RunConfig in force after a live change
     loop_finished = Signal()
 
@@ -74,6 +76,8 @@ class TrainingWorker(QObject):
         self._samples = 0  # samples trained since loading, for the wall-clock speed
         self._speed_mark = (0.0, 0)
         self._wall_speed = 0.0
+        # Where the window's runs are written as they train (set by the window; None: nowhere).
+        self.run_folder = WindowRunFolder(None)
 
     # --- called from the GUI thread ----------------------------------------------------------
     def send(self, command: str, *args) -> None:
@@ -133,9 +137,13 @@ class TrainingWorker(QObject):
     def _train_one_batch(self, *, single: bool = False) -> None:
         trainer = self.trainer
         done = trainer.iteration
+        started = self._write_folder(self.run_folder.before_step, trainer)
+        if started:
+            self.run_started.emit(started)
         # Full speed trains chunks of about 10 ms (commands still answered within that); single
         # steps and a batches-per-second limit train exactly one batch.
         result = trainer.step_batch() if single or self._batches_per_second > 0 else trainer.step_for(CHUNK_SECONDS)
+        self._write_folder(self.run_folder.after_step, trainer, result)
         self._samples += (trainer.iteration - done) * trainer.batch_size
         if result.diverged or trainer.state == DIVERGED:
             self._set_state(DIVERGED)
@@ -154,6 +162,15 @@ class TrainingWorker(QObject):
                 self._gui_ready.wait(MAX_DRAW_WAIT)
             return
         self._emit_snapshot()
+
+    def _write_folder(self, write, *args):
+        """A run-folder write; one that fails turns writing off for this run, and training goes on."""
+        try:
+            return write(*args)
+        except NnvizError as exc:
+            self.run_folder.give_up()
+            self.error_raised.emit("The run folder is no longer written", str(exc))
+            return None
 
     def _set_state(self, state: str) -> None:
         if state != RUNNING:
@@ -192,6 +209,7 @@ class TrainingWorker(QObject):
         handler(*args)
 
     def _do_quit(self) -> None:
+        self._write_folder(self.run_folder.end, INTERRUPTED)
         self._quit = True
 
     def _do_load(self, config: RunConfig, model_path: str | None = None) -> None:
@@ -209,6 +227,7 @@ class TrainingWorker(QObject):
         except Exception:
             self._set_state(previous if self.trainer is not None else EMPTY)
             raise
+        self._write_folder(self.run_folder.reset)  # the previous run's folder ends interrupted
         self.trainer, self.config = trainer, config
         self._loss_sent = 0
         self._samples = 0
@@ -221,7 +240,8 @@ class TrainingWorker(QObject):
     def _do_save_run(self, out_dir: str) -> None:
         """Write the run folder (config, metrics, model) of the current trainer."""
         if self.trainer is not None:
-            self.run_saved.emit(str(write_run_folder(out_dir, self.trainer)))
+            written = self.run_folder.complete_folder(self.trainer)  # written as it trained: nothing to add
+            self.run_saved.emit(str(written or write_run_folder(out_dir, self.trainer)))
 
     def _do_reset(self) -> None:
         if self.config is not None:
@@ -238,6 +258,7 @@ class TrainingWorker(QObject):
 
     def _do_stop(self) -> None:
         if self.trainer is not None and self.state in (RUNNING, READY, PAUSED):
+            self._write_folder(self.run_folder.end, INTERRUPTED)
             self._set_state(STOPPED)
             self._emit_snapshot()
 

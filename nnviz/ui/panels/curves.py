@@ -272,14 +272,13 @@ class CurvesPanel(Panel):
         for split, _, _ in SPLITS:
             loss = getattr(curves, f"{split}_loss")
             accuracy = getattr(curves, f"{split}_accuracy")
-            has_data = loss.size > 0 and bool(np.isfinite(loss).any())
-            if has_data:
+            # A logged run may have a split's accuracy without its loss (or the other way round).
+            has_loss = loss.size > 0 and bool(np.isfinite(loss).any())
+            has_accuracy = accuracy.size > 0 and bool(np.isfinite(accuracy).any())
+            if has_loss or has_accuracy:
                 present.append(split)
-                self.epoch_loss[split].setData(curves.epoch, loss)
-                self.epoch_accuracy[split].setData(curves.epoch, 100.0 * accuracy)
-            else:
-                self.epoch_loss[split].setData([], [])
-                self.epoch_accuracy[split].setData([], [])
+            self.epoch_loss[split].setData(*((curves.epoch, loss) if has_loss else ([], [])))
+            self.epoch_accuracy[split].setData(*((curves.epoch, 100.0 * accuracy) if has_accuracy else ([], [])))
         self._update_legends(tuple(present))
         epochs = max(int(curves.epoch[-1]) if curves.epoch.size else 1, 1, self._overlay_epochs)
         accuracy = np.concatenate([100 * getattr(curves, f"{split}_accuracy") for split in present]

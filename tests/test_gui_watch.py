@@ -1,0 +1,130 @@
+"""The real window's runs written as they train, and Run → Sweep…: the sweep runs in its own process, on
+the local pool or on the real single-node Slurm, and its runs appear live in a watch window, overlaid
+and named by what differs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore
+
+import nnviz.ui  # noqa: F401  (the refcount guard, before any Qt call)
+from nnviz.ui import settings as stored
+from nnviz.ui.main_window import MainWindow
+from nnviz.ui.sweep_launch import SweepDialog, SweepRequest
+
+from test_slurm import slurm_cluster  # noqa: F401  (the module's fixture: a real Slurm)
+from test_gui_window import small_config
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "nnviz.ini"), QtCore.QSettings.Format.IniFormat)
+    settings.setValue("runs/session_folder", str(tmp_path / "session-runs"))
+    stored.save_config(settings, small_config("xor-mlp", **{"data.name": "spiral", "training.batch_size": 1,
+                                                            "training.epochs": 60}))
+    window = MainWindow(data_dir=None, settings=settings)
+    window.show()
+    qtbot.waitUntil(lambda: window.state == "ready", timeout=TIMEOUT)
+    yield window
+    window.close()
+    assert window.thread.wait(2000)
+
+
+def test_the_windows_run_is_written_as_it_trains(qtbot, window, tmp_path):
+    from nnviz.core.run_follow import RunFollower
+
+    saved: list[str] = []
+    window.worker.run_saved.connect(saved.append)
+    with qtbot.waitSignal(window.worker.run_started, timeout=TIMEOUT) as started:
+        window.send_run_command("start")
+    follower = RunFollower(started.args[0])
+    assert follower.folder.parent == tmp_path / "session-runs"
+    qtbot.waitUntil(lambda: follower.poll() and follower.epochs.n_rows >= 2 and follower.status() == "running",
+                    timeout=TIMEOUT)
+    tree = window.session_runs.panel.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=TIMEOUT)  # listed from its first batch
+    qtbot.waitUntil(lambda: "(running, epoch" in tree.topLevelItem(0).text(3), timeout=TIMEOUT)  # updated live
+    qtbot.waitUntil(lambda: bool(saved), timeout=TIMEOUT)  # it finishes and is saved by itself:
+    assert saved == [started.args[0]]  # the folder it wrote as it went, nothing written twice
+    follower.poll()
+    assert follower.status() == "finished" and follower.epochs.n_rows == 60
+    assert sorted(p.name for p in (tmp_path / "session-runs").iterdir()) == [follower.folder.name]
+    qtbot.waitUntil(lambda: tree.topLevelItem(0).text(3).endswith("%"), timeout=TIMEOUT)  # finished: the accuracy
+    # Reset starts a new run: the next folder; Stop leaves it interrupted.
+    window.worker.send("reset")
+    with qtbot.waitSignal(window.worker.run_started, timeout=TIMEOUT) as second:
+        window.send_run_command("start")
+    window.send_run_command("stop")
+    qtbot.waitUntil(lambda: window.state == "stopped", timeout=TIMEOUT)
+    assert json.loads((Path(second.args[0]) / "metrics.json").read_text())["state"] == "interrupted"
+
+
+def sweep_action(window: MainWindow):
+    run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Run")
+    return next(a for a in run_menu.actions() if a.text() == "Sweep…")
+
+
+def follow(qtbot, launcher, names: list[str]) -> set[str]:
+    """Wait until the sweep ended and every run is finished; returns every state a run was seen in."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + TIMEOUT / 1000
+
+    def done() -> bool:
+        views = launcher.window.views
+        seen.update(view.status for view in views)
+        finished = sorted(v.follower.name for v in views if v.status == "finished")
+        return not launcher.running and finished == sorted(names)
+
+    while not done():
+        assert time.monotonic() < deadline, f"sweep did not end: {launcher.output[-5:]}"
+        qtbot.wait(50)
+    return seen
+
+
+def test_a_sweep_from_the_run_menu_on_the_local_pool(qtbot, window, tmp_path, monkeypatch):
+    request = SweepRequest("xor-mlp", tmp_path / "sweep", grid=["lr=0.3,3.0"], epochs=1000, data="spiral", jobs=2)
+    monkeypatch.setattr(SweepDialog, "ask", classmethod(lambda cls, *args, **kwargs: request))
+    sweep_action(window).trigger()
+    launcher = window.sweeps[-1]
+    seen = follow(qtbot, launcher, ["lr=0.3", "lr=3.0"])
+    assert launcher.process.exitCode() == 0, launcher.output[-5:]
+    assert "running" in seen  # followed while they trained, not only read at the end
+    overview = launcher.window.overview
+    qtbot.waitUntil(lambda: sorted(overview.curves.overlay_labels) == ["lr=0.3", "lr=3.0"], timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: overview.summary.text().count("epoch 1000") == 2, timeout=TIMEOUT)
+    assert "lr=3.0: <span" in overview.summary.text()
+    assert (request.out / "compare.png").is_file()
+
+
+def test_closing_the_window_stops_a_sweep_and_the_same_sweep_resumes(qtbot, window, tmp_path, monkeypatch):
+    request = SweepRequest("xor-mlp", tmp_path / "sweep", grid=["lr=0.3,3.0"], epochs=2000, data="spiral", jobs=2)
+    monkeypatch.setattr(SweepDialog, "ask", classmethod(lambda cls, *args, **kwargs: request))
+    sweep_action(window).trigger()
+    launcher = window.sweeps[-1]
+    qtbot.waitUntil(lambda: sum(v.last_record is not None and v.last_record.epoch >= 3
+                                for v in launcher.window.views) == 2, timeout=TIMEOUT)
+    launcher.stop()
+    assert not launcher.running
+    launcher.window.poll()
+    assert {v.status for v in launcher.window.views} == {"interrupted"}
+    assert all((v.follower.folder / "checkpoint.npz").is_file() for v in launcher.window.views)
+
+
+@pytest.mark.usefixtures("slurm_cluster")
+def test_a_sweep_from_the_run_menu_on_slurm(qtbot, window, tmp_path, monkeypatch):
+    request = SweepRequest("xor-mlp", tmp_path / "slurm-sweep", grid=["lr=0.3,1.0,3.0"], epochs=100,
+                           data="spiral", slurm=True)
+    monkeypatch.setattr(SweepDialog, "ask", classmethod(lambda cls, *args, **kwargs: request))
+    sweep_action(window).trigger()
+    launcher = window.sweeps[-1]
+    follow(qtbot, launcher, ["lr=0.3", "lr=1.0", "lr=3.0"])
+    assert launcher.process.exitCode() == 0, launcher.output[-5:]
+    assert any("Submitted job array" in line for line in launcher.output)
+    assert len(launcher.window.overview.curves.overlay_labels) == 3
+    assert len(list((request.out / "slurm").glob("*.out"))) == 3
