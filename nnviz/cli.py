@@ -17,7 +17,10 @@ import numpy as np
 
 from .core.config import RunConfig, load_config
 from .core.errors import NnvizError
+from .core.initializers import INITIALIZERS
 from .core.presets import PRESETS, get_preset
+from .evaluate_command import add_arguments as add_evaluate_arguments
+from .evaluate_command import command_evaluate as command_evaluate_model
 
 USER_ERROR = 2
 # Feature modules that add sub-commands (labs, data downloads, sweeps): each defines
@@ -69,8 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int)
     train.add_argument("--iterations", type=int, help="stop after this many mini-batches")
     train.add_argument("--lr", type=float, help="learning rate eta")
-    train.add_argument("--momentum", type=float)
-    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
+    train.add_argument("--momentum", type=float, help="momentum mu in [0, 1) for sgd/momentum (default: the "
+                       "preset's; 0.9 for --optimizer momentum)")
+    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="default: the preset's")
+    train.add_argument("--lr-decay", metavar="SCHEDULE", help="learning-rate schedule: none, exp:F (times F after "
+                       "every epoch, e.g. exp:0.95) or step:N:F (times F every N epochs, e.g. step:10:0.5); "
+                       "default: the preset's, mostly none")
+    train.add_argument("--weight-decay", type=float, metavar="LAMBDA", help="L2 weight decay lambda on the weights, "
+                       "not the biases (default: the preset's; 0 = off)")
+    train.add_argument("--dropout", type=float, metavar="P", help="inverted dropout rate after each hidden layer, "
+                       "off at evaluation (default: the preset's; 0 = off)")
+    train.add_argument("--init", choices=INITIALIZERS, help="weight initialisation (default: the preset's)")
+    train.add_argument("--init-std", type=float, help="standard deviation for normal/truncated-normal init "
+                       "(default: the preset's, mostly 1.0; TensorFlow's tutorials use 0.1)")
+    train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop when the validation loss has "
+                       "not improved for PATIENCE epochs and keep the best epoch's weights "
+                       "(default: the preset's; 0 = off)")
+    train.add_argument("--train-eval-size", type=int, metavar="N", help="measure train loss/accuracy after each "
+                       "epoch on a fixed sample of N training examples, 0 = all (default 10000)")
     train.add_argument("--batch", type=int, help="mini-batch size")
     train.add_argument("--hidden", type=_int_list, help="hidden layer sizes, e.g. 30 or 100,30")
     train.add_argument("--activation", help="hidden activation: sigmoid, tanh, relu")
@@ -88,11 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--sizes", type=_int_list, help="a fully connected net, e.g. 3-5-4-5-2 or 784,30,10")
     info.add_argument("--data", help="data set whose input shape to use")
 
-    evaluate = sub.add_parser("evaluate", help="evaluate a saved model on a data split")
-    evaluate.add_argument("--model", required=True, help="a model.npz written by nnviz")
-    evaluate.add_argument("--data", help="data set (default: the one it was trained on)")
-    evaluate.add_argument("--data-dir")
-    evaluate.add_argument("--split", default="test", choices=["train", "val", "test"])
+    evaluate = sub.add_parser("evaluate", help="evaluate a saved model on a data split: per-class metrics, "
+                              "confused pairs, or two classes with ROC and AUC (--binary)")
+    add_evaluate_arguments(evaluate)
+    evaluate.set_defaults(handler=command_evaluate_model)
 
     sub.add_parser("presets", help="list the presets")
 
@@ -109,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- train -------------------------------------------------------------------------------------
 def config_from_args(args: argparse.Namespace) -> RunConfig:
+    from .core.training_options import optimizer_changes
+
     if args.config and args.preset:
         raise CliError("give either --preset or --config (a config file names its own preset)")
     if args.config:
@@ -117,10 +137,13 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         config = get_preset(args.preset or "nielsen").config()
     changes = {
         "data.name": args.data, "training.epochs": args.epochs, "training.iterations": args.iterations,
-        "optimizer.learning_rate": args.lr, "optimizer.momentum": args.momentum,
-        "optimizer.name": args.optimizer, "training.batch_size": args.batch, "model.hidden": args.hidden,
+        "optimizer.learning_rate": args.lr, "training.batch_size": args.batch, "model.hidden": args.hidden,
         "model.activation": args.activation, "model.loss": args.loss, "training.seed": args.seed,
-        "data.train_size": args.train_size,
+        "data.train_size": args.train_size, "optimizer.lr_decay": args.lr_decay,
+        "optimizer.weight_decay": args.weight_decay, "model.dropout": args.dropout, "model.init": args.init,
+        "model.init_std": args.init_std, "training.early_stopping": args.early_stopping,
+        "training.train_eval_size": args.train_eval_size,
+        **optimizer_changes(config.optimizer.name, config.optimizer.momentum, args.optimizer, args.momentum),
     }
     changes = {k: v for k, v in changes.items() if v is not None}
     if args.epochs is not None and args.iterations is None:
@@ -202,6 +225,8 @@ def command_train(args: argparse.Namespace) -> int:
         print(f"nnviz: {trainer.message}", file=sys.stderr)
         print(f"Run folder: {out}")
         return 1
+    if trainer.message and not args.quiet:  # e.g. early stopping: which epoch's weights were kept
+        print(trainer.message)
     accuracy = metrics["test_accuracy"] if metrics["test_accuracy"] is not None else metrics["val_accuracy"]
     print(f"Finished: test accuracy {_pct(accuracy)}, {metrics['seconds']:.1f} s "
           f"({metrics['samples_per_second']:,.0f} samples/s). Run folder: {out}")
