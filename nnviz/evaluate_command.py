@@ -190,18 +190,13 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def print_multiclass(result: dict[str, Any]) -> None:
+    """Accuracy, the per-class table, the most confused pairs, then the confusion matrix (last)."""
     names = result["class_names"]
     split = "validation" if result["split"] == "val" else result["split"]
     print(f"{result['data']} {split}: {result['correct']} / {result['examples']} correct, "
           f"accuracy {result['accuracy']:.2%}, {result['loss_name']} loss {_fmt(result['loss'], 4)}")
-    short = [n[:9] for n in names]
-    width = max(6, max(len(n) for n in short) + 1)
-    print("confusion matrix (rows: true class, columns: predicted)")
-    print(" " * width + "".join(f"{n:>{width}}" for n in short))
-    for name, row in zip(short, result["confusion"]):
-        print(f"{name:>{width}}" + "".join(f"{v:>{width}}" for v in row))
     label_width = max(14, max(len(class_label(i, n)) for i, n in enumerate(names)) + 2)
-    print(f"\n{'class':<{label_width}}{'precision':>10}{'recall':>10}{'F1':>10}{'support':>10}")
+    print(f"{'class':<{label_width}}{'precision':>10}{'recall':>10}{'F1':>10}{'support':>10}")
     for row in result["per_class"]:
         label = class_label(row["class"], row["name"])
         print(f"{label:<{label_width}}{_fmt(row['precision']):>10}{_fmt(row['recall']):>10}{_fmt(row['f1']):>10}"
@@ -210,10 +205,16 @@ def print_multiclass(result: dict[str, Any]) -> None:
     print(f"{'macro average':<{label_width}}{_fmt(macro['precision']):>10}{_fmt(macro['recall']):>10}"
           f"{_fmt(macro['f1']):>10}{result['examples']:>10}")
     if result["most_confused"]:
-        print("\nmost confused (true -> predicted: examples, share of the true class)")
+        print("most confused (true -> predicted: examples, share of the true class)")
         for pair in result["most_confused"]:
             print(f"  {names[pair['true']]} -> {names[pair['predicted']]}: {pair['count']} "
                   f"({pair['fraction']:.1%})")
+    short = [n[:9] for n in names]
+    width = max(6, max(len(n) for n in short) + 1)
+    print("confusion matrix (rows: true class, columns: predicted)")
+    print(" " * width + "".join(f"{n:>{width}}" for n in short))
+    for name, row in zip(short, result["confusion"]):
+        print(f"{name:>{width}}" + "".join(f"{v:>{width}}" for v in row))
 
 
 def print_binary(result: dict[str, Any]) -> None:
