@@ -1,13 +1,15 @@
 """Run the two over-fitting presets on the full Fashion-MNIST and print the README's figures.
 
-    python bench/overfit_presets.py [--data-dir DIR] [--seed S]
+    python bench/overfit_presets.py [--data-dir DIR] [--seed S] [--threads N]
 
 Each preset runs as ``nnviz train --preset P --quiet`` (Debian's /usr/share/datasets/fashion-mnist
 is found without --data-dir); the figures come from its metrics.csv and metrics.json, the seconds
 are the wall-clock time of the whole command. The targets: ``overfit`` ends with train accuracy
 near 100 % (>= 98 %), validation at least 10 points below and the validation loss above its
 minimum; ``overfit-dropout`` ends with a gap at least 3 points smaller and reaches a higher best
-validation accuracy; each takes under a minute.
+validation accuracy; each takes under a minute. ``--threads N`` sets OPENBLAS_NUM_THREADS and
+OMP_NUM_THREADS for the runs: on a machine shared with other jobs, OpenBLAS threads waiting for
+busy cores can make these small matrix products several times slower than one thread.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,13 +25,16 @@ import time
 from pathlib import Path
 
 
-def run_preset(name: str, data_dir: str | None, seed: int | None) -> dict:
+def run_preset(name: str, data_dir: str | None, seed: int | None, threads: int | None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, "-m", "nnviz", "train", "--preset", name, "--quiet", "--out", folder]
         command += ["--data-dir", data_dir] if data_dir else []
         command += ["--seed", str(seed)] if seed is not None else []
         started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        env = dict(os.environ)
+        if threads:
+            env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
         seconds = time.perf_counter() - started
         metrics = json.loads((Path(folder) / "metrics.json").read_text())
         with open(Path(folder) / "metrics.csv", newline="") as handle:
@@ -47,8 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seed", type=int, default=None, help="default: the presets' seed")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: as the environment says)")
     args = parser.parse_args()
-    results = [run_preset(name, args.data_dir, args.seed) for name in ("overfit", "overfit-dropout")]
+    results = [run_preset(name, args.data_dir, args.seed, args.threads) for name in ("overfit", "overfit-dropout")]
     print("| preset | epochs | train acc. (final) | val. acc. (final) | gap | best val. acc. (epoch) | "
           "val. loss: min (epoch) → final | test acc. | seconds |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "not the biases (default: the preset's; 0 = off)")
     train.add_argument("--dropout", type=float, metavar="P", help="inverted dropout rate after each hidden layer, "
                        "off at evaluation (default: the preset's; 0 = off)")
+    train.add_argument("--input-dropout", type=float, metavar="P", help="inverted dropout rate on the input "
+                       "pixels (default: the preset's; 0 = off)")
     train.add_argument("--init", choices=INITIALIZERS, help="weight initialisation (default: the preset's)")
     train.add_argument("--init-std", type=float, help="standard deviation for normal/truncated-normal init "
                        "(default: the preset's, mostly 1.0; TensorFlow's tutorials use 0.1)")
@@ -141,6 +143,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "model.activation": args.activation, "model.loss": args.loss, "training.seed": args.seed,
         "data.train_size": args.train_size, "optimizer.lr_decay": args.lr_decay,
         "optimizer.weight_decay": args.weight_decay, "model.dropout": args.dropout, "model.init": args.init,
+        "model.input_dropout": args.input_dropout,
         "model.init_std": args.init_std, "training.early_stopping": args.early_stopping,
         "training.train_eval_size": args.train_eval_size,
         **optimizer_changes(config.optimizer.name, config.optimizer.momentum, args.optimizer, args.momentum),

@@ -88,7 +88,7 @@ def test_reaching_the_epoch_limit_with_early_stopping_on_still_keeps_the_best_we
     patience = 50  # never runs out within 15 epochs
     trainer = Trainer(config(patience, epochs=15), noisy_dataset())
     trainer.run()
-    weights, records = reference_run(15)
+    weights, _ = reference_run(15)
     best = trainer.monitor.best_epoch
     assert trainer.monitor.stopped_epoch is None and trainer.epoch == 15
     assert trainer.monitor.restored_epoch == best

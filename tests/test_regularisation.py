@@ -105,12 +105,19 @@ def test_dropout_goes_after_hidden_layers_and_a_cnns_features_and_needs_a_hidden
     cnn = preset_config("cnn").with_changes(**{"model.dropout": 0.25}).model
     kinds = [s["type"] for s in layer_specs(cnn, (1, 8, 8), 4)]
     assert kinds[-3:] == ["flatten", "dropout", "dense"]
+    with_inputs = preset_config("mlp-3layer").with_changes(**{"model.input_dropout": 0.2}).model
+    assert layer_specs(with_inputs, (1, 8, 8), 4)[0] == {"type": "dropout", "rate": 0.2}
+    trainer = Trainer(mlp_config(**{"model.input_dropout": 0.2}), small_image_dataset())
+    assert trainer.network.layers[0].kind == "dropout" and not trainer.network.layers[0].needs_input_grad
+    trainer.step_epoch()  # trains through the layer path; nothing asks for the inputs' gradient
     flat = preset_config("keras-dense").with_changes(**{"model.dropout": 0.5}).model
     with pytest.raises(ConfigError, match="hidden layer"):
         layer_specs(flat, (1, 8, 8), 4)
     for bad in (-0.1, 1.0, math.nan):
         with pytest.raises(ConfigError, match="model.dropout"):
             mlp_config(**{"model.dropout": bad})
+        with pytest.raises(ConfigError, match="model.input_dropout"):
+            mlp_config(**{"model.input_dropout": bad})
 
 
 def test_dropout_training_falls_back_to_the_layer_path_and_is_reproducible():
@@ -163,7 +170,7 @@ def test_trainer_follows_the_schedule(schedule, rates):
 # --- config round trip and the command line ------------------------------------------------------
 def test_new_settings_survive_toml_and_old_configs_still_load(tmp_path):
     config = mlp_config(**{"optimizer.lr_decay": "step:10:0.5", "optimizer.weight_decay": 1e-4,
-                           "model.dropout": 0.3, "model.init": "truncated-normal", "model.init_std": 0.1,
+                           "model.dropout": 0.3, "model.input_dropout": 0.2, "model.init": "truncated-normal", "model.init_std": 0.1,
                            "training.early_stopping": 4, "training.train_eval_size": 500})
     config.save(tmp_path / "config.toml")
     assert load_config(tmp_path / "config.toml") == config

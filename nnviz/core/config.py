@@ -50,6 +50,7 @@ class ModelConfig:
     bias_init: str = "zeros"  # Nielsen's network.py draws biases from N(0, 1) too: "normal"
     output_units: int | None = None  # auto: 1 for the perceptron and 2-class non-softmax nets
     dropout: float = 0.0  # inverted dropout after each hidden layer (and a CNN's flattened maps); 0 = off
+    input_dropout: float = 0.0  # inverted dropout on the input pixels (Srivastava et al. use 0.2); 0 = off
     conv_filters: list[int] = field(default_factory=lambda: [16])
     kernel_size: int = 3
     conv_stride: int = 1
@@ -136,6 +137,7 @@ class RunConfig:
         _check(m.padding in ("same", "valid"), "model.padding", m.padding, "'same' or 'valid'")
         _check(0 <= m.pool <= 4, "model.pool", m.pool, "between 0 and 4")
         _check(0.0 <= m.dropout < 1.0, "model.dropout", m.dropout, "in [0, 1)")
+        _check(0.0 <= m.input_dropout < 1.0, "model.input_dropout", m.input_dropout, "in [0, 1)")
         _check(_finite_positive(m.init_std), "model.init_std", m.init_std, "a positive number")
         _check(o.name in OPTIMIZERS, "optimizer.name", o.name, f"one of {', '.join(OPTIMIZERS)}")
         _check(_finite_positive(o.learning_rate), "optimizer.learning_rate", o.learning_rate, "a positive number")

@@ -39,6 +39,8 @@ def layer_specs(model: ModelConfig, input_shape: tuple[int, ...], n_classes: int
         raise ConfigError("cross-entropy needs a linear (logit) output; set model.output_activation = 'auto'")
     init = {"init": model.init, "init_std": model.init_std}
     specs: list[dict[str, Any]] = []
+    if model.input_dropout:  # on the raw inputs, before any layer (element-wise on any shape)
+        specs.append({"type": "dropout", "rate": model.input_dropout})
     if model.kind == "cnn":
         if len(input_shape) != 3:
             raise ConfigError("a cnn model needs image data; pick an image data set or an mlp model")

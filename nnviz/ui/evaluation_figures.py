@@ -41,7 +41,7 @@ class PerClassMetricsFigure(Panel):
         self.plot.hideButtons()
         theme.style_plot(self.plot, title=self.title, left="score", bottom="class")
         self.plot.showGrid(y=True, alpha=0.25)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize=theme.LABEL_POINT_SIZE)
         self.bars: dict[str, pg.BarGraphItem] = {}
         for key, colour in METRIC_COLOURS:
             bar = pg.BarGraphItem(x=[], height=[], width=0.26, brush=colour, pen=pg.mkPen("w", width=1))
@@ -57,7 +57,9 @@ class PerClassMetricsFigure(Panel):
             shown = np.isfinite(values)
             self.bars[key].setOpts(x=centres[shown] + offset, height=values[shown])
         names = [m.name for m in metrics]
-        self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(theme.column_labels(names))]])
+        # One group of bars per class leaves room for names like "Ankle boot" under each.
+        labels = names if max((len(n) for n in names), default=0) <= 12 else theme.column_labels(names)
+        self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(labels)]])
         self.plot.setXRange(-0.6, k - 0.4, padding=0)
         self.plot.setYRange(0.0, 1.12, padding=0)  # room for the legend above the bars
         theme.set_title(self.plot, title or self.title)
@@ -87,7 +89,7 @@ class RocFigure(Panel):
                          bottom="false positive rate FPR = FP / (FP + TN)")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.03)
-        self.legend = self.plot.addLegend(offset=(-10, -10))
+        self.legend = self.plot.addLegend(offset=(-10, -10), labelTextSize=theme.LABEL_POINT_SIZE)
         chance = pg.PlotDataItem([0, 1], [0, 1], pen=pg.mkPen(theme.NEUTRAL_COLOUR, width=2,
                                                                 style=QtCore.Qt.PenStyle.DashLine))
         self.plot.addItem(chance)
