@@ -169,3 +169,15 @@ def test_binary_view_uses_only_the_two_classes_and_scores_their_ratio():
         binary_scores(probabilities, labels, 1, 1)
     with pytest.raises(ValueError, match="both classes"):
         roc_curve(np.array([0.3, 0.4]), np.array([True, True]))
+
+
+def test_evaluation_and_training_options_do_not_import_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import nnviz.core.evaluation, nnviz.core.epoch_monitor, nnviz.core.training_options\n"
+            "import nnviz.evaluate_command, nnviz.cli\n"
+            "assert 'PySide6' not in sys.modules, [k for k in sys.modules if 'PySide' in k]\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -170,7 +170,8 @@ def test_trainer_follows_the_schedule(schedule, rates):
 # --- config round trip and the command line ------------------------------------------------------
 def test_new_settings_survive_toml_and_old_configs_still_load(tmp_path):
     config = mlp_config(**{"optimizer.lr_decay": "step:10:0.5", "optimizer.weight_decay": 1e-4,
-                           "model.dropout": 0.3, "model.input_dropout": 0.2, "model.init": "truncated-normal", "model.init_std": 0.1,
+                           "model.dropout": 0.3, "model.input_dropout": 0.2, "model.init": "truncated-normal",
+                           "model.init_std": 0.1,
                            "training.early_stopping": 4, "training.train_eval_size": 500})
     config.save(tmp_path / "config.toml")
     assert load_config(tmp_path / "config.toml") == config

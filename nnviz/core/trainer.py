@@ -91,7 +91,8 @@ class Trainer:
         self._x_train, self._y_train = dataset.split("train")
         self._n_train = int(self._y_train.shape[0])
         t = config.training  # measured train figures, best epoch, early stopping
-        self.monitor = EpochMonitor(t.early_stopping, self._n_train, t.train_eval_size, t.seed, dataset.size("val") > 0)
+        self.monitor = EpochMonitor(t.early_stopping, self._n_train, t.train_eval_size, t.seed,
+                                    has_validation=dataset.size("val") > 0)
         # Predicted class of every training example of the epoch, by position in its order: a
         # chunk counts its correct answers in one go instead of three NumPy calls per batch.
         self._predicted = np.zeros(self._n_train, dtype=np.int64)
