@@ -98,6 +98,18 @@ def test_weight_decay_leaves_biases_alone():
                                                                    rng=np.random.default_rng(0)).layers[0].params["W"])
 
 
+def test_weight_decay_applies_to_convolution_weights_too():
+    net = Sequential([{"type": "conv2d", "filters": 2, "kernel_size": 3}, {"type": "flatten"},
+                      {"type": "dense", "units": 3}], (1, 5, 5), rng=np.random.default_rng(1))
+    net.flat_grads[:] = np.random.default_rng(2).standard_normal(net.flat_grads.size)
+    before = {key: p.copy() for key, p, _ in net.param_list}
+    grads = {key: g.copy() for key, _, g in net.param_list}
+    make_optimizer("sgd", 0.5, weight_decay=0.1).step(net.param_list)
+    for key, p, _ in net.param_list:
+        decay = 0.1 * before[key] if key.endswith(".W") else 0.0
+        np.testing.assert_allclose(p, before[key] - 0.5 * (grads[key] + decay), rtol=1e-6, err_msg=key)
+
+
 def test_dropout_goes_after_hidden_layers_and_a_cnns_features_and_needs_a_hidden_layer():
     mlp = preset_config("mlp-3layer").with_changes(**{"model.dropout": 0.5, "model.hidden": [20, 10]}).model
     kinds = [s["type"] for s in layer_specs(mlp, (1, 8, 8), 4)]
@@ -182,6 +194,11 @@ def test_new_settings_survive_toml_and_old_configs_still_load(tmp_path):
     restored = RunConfig.from_dict(old)
     assert restored.training.early_stopping == 0 and restored.training.train_eval_size == 10000
     assert parse_lr_schedule(restored.optimizer.lr_decay) == LearningRateSchedule("exp", 0.8)
+
+
+def test_early_stopping_without_validation_data_is_refused_early():
+    with pytest.raises(ConfigError, match="training.early_stopping"):
+        preset_config("two-layer-net").with_changes(**{"training.early_stopping": 3})  # trains on all 60k
 
 
 @pytest.mark.parametrize("field,bad", [("training.early_stopping", -1), ("training.early_stopping", 1.5),

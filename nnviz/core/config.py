@@ -152,6 +152,8 @@ class RunConfig:
         _check(isinstance(t.seed, int) and t.seed >= 0, "training.seed", t.seed, "a non-negative integer")
         _check(_whole(t.early_stopping), "training.early_stopping", t.early_stopping,
                "a patience of 1 or more epochs, or 0 for off")
+        _check(not t.early_stopping or d.val_size > 0, "training.early_stopping", t.early_stopping,
+               "0 without validation data (data.val_size = 0); it watches the validation loss")
         _check(_whole(t.train_eval_size), "training.train_eval_size", t.train_eval_size,
                "a number of examples, or 0 for the whole training set")
         _check(d.train_size is None or d.train_size >= 1, "data.train_size", d.train_size, "a positive integer")
