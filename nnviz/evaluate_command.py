@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
     parser.add_argument("--split", default="test", choices=["train", "val", "test"], help="default: test")
     parser.add_argument("--binary", nargs=2, metavar=("POS", "NEG"), help="two-class view: positive and negative "
-                        "class, by index (0-9) or name; scores p(POS)/(p(POS)+p(NEG)), ROC curve and AUC")
+                        "class, by index (0-9) or name, or NEG = rest (one-vs-rest); scores "
+                        "p(POS)/(p(POS)+p(NEG)), ROC curve and AUC")
     parser.add_argument("--threshold", type=float, default=0.5, help="with --binary: call an example POS when "
                         "its score is at least this (default 0.5: whichever class is likelier)")
     parser.add_argument("--top", type=int, default=5, help="how many confused pairs to list (default 5)")
@@ -64,7 +65,10 @@ def command_evaluate(args: argparse.Namespace) -> int:
     n_outputs = int(loaded.network.output_shape[0])
     n_classes = 2 if n_outputs == 1 else n_outputs
     names = list(loaded.class_names) if len(loaded.class_names) == n_classes else [str(i) for i in range(n_classes)]
-    classes = None if args.binary is None else tuple(resolve_class(text, names) for text in args.binary)
+    classes = None
+    if args.binary is not None:
+        negative = None if args.binary[1].lower() == "rest" else resolve_class(args.binary[1], names)
+        classes = (resolve_class(args.binary[0], names), negative)
     if classes is not None and classes[0] == classes[1]:
         raise EvaluateError(f"--binary needs two different classes, got {names[classes[0]]!r} twice")
 
@@ -80,7 +84,9 @@ def command_evaluate(args: argparse.Namespace) -> int:
         result = {**head, **multiclass_summary(evaluation, names, args.top, loss_name)}
         print_multiclass(result)
     else:
-        missing = [names[c] for c in classes if not (y == c).any()]
+        missing = [names[c] for c in classes if c is not None and not (y == c).any()]
+        if classes[1] is None and (y == classes[0]).all():
+            missing.append("any other class")
         if missing:
             raise EvaluateError(f"the {args.split} split has no examples of {' or '.join(map(repr, missing))}")
         binary = evaluation.binary(*classes, threshold=args.threshold)
@@ -176,11 +182,15 @@ def multiclass_summary(evaluation, names: list[str], top: int, loss_name: str) -
 def binary_summary(binary, names: list[str]) -> dict[str, Any]:
     point = binary.point
     return {**binary.to_dict(), "positive_name": names[binary.scores.positive],
-            "negative_name": names[binary.scores.negative], "precision": _number(point.precision),
+            "negative_name": negative_name(binary, names), "precision": _number(point.precision),
             "accuracy": _number(point.accuracy)}
 
 
-def class_label(index: int, name: str) -> str:
+def negative_name(binary, names: list[str]) -> str:
+    return "rest" if binary.scores.negative is None else names[binary.scores.negative]
+
+
+def class_label(index: int | str, name: str) -> str:
     """"4 Coat", or just "4" where the name is the index (digits)."""
     return str(index) if name == str(index) else f"{index} {name}"
 

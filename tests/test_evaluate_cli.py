@@ -150,3 +150,8 @@ def test_ten_classes_on_real_mnist(tmp_path, shared_data_dir, capsys):
     binary = json.loads(out.read_text())
     assert binary["examples"] == 982 + 1009  # the fours and nines among MNIST's 10,000 test images
     assert 0.5 < binary["auc"] <= 1.0
+    assert main(["evaluate", "--model", str(run / "model.npz"), "--data-dir", str(shared_data_dir),
+                 "--binary", "4", "rest", "--json", str(out)]) == 0
+    one_vs_rest = json.loads(out.read_text())
+    assert one_vs_rest["examples"] == 10000 and one_vs_rest["tp"] + one_vs_rest["fn"] == 982
+    assert one_vs_rest["negative"] == "rest" and one_vs_rest["negative_name"] == "rest"

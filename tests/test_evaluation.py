@@ -163,6 +163,10 @@ def test_binary_view_uses_only_the_two_classes_and_scores_their_ratio():
     result = evaluate_binary(probabilities, labels, 2, 0, threshold=0.5)
     assert (result.point.tp, result.point.fp, result.point.tn, result.point.fn) == (2, 0, 1, 0)
     assert result.auc == 1.0 and result.to_dict()["roc"][0] == [0.0, 0.0]
+    rest = evaluate_binary(probabilities, labels, 2, None)  # one class against all the others
+    assert rest.scores.indices.tolist() == [0, 1, 2, 3] and rest.scores.scores.tolist() == pytest.approx(
+        probabilities[:, 2].tolist())
+    assert rest.point.tp + rest.point.fn == 2 and rest.to_dict()["negative"] == "rest"
     with pytest.raises(ValueError, match="does not exist"):
         binary_scores(probabilities, labels, 3, 0)
     with pytest.raises(ValueError, match="differ"):

@@ -171,24 +171,30 @@ def misclassified_by_confidence(probabilities: np.ndarray, labels: np.ndarray, p
 @dataclass(frozen=True, slots=True)
 class BinaryScores:
     """The examples of classes POS and NEG only: their indices in the split, score
-    p(POS) / (p(POS) + p(NEG)) and whether each truly is POS."""
+    p(POS) / (p(POS) + p(NEG)) and whether each truly is POS. ``negative`` None: one-vs-rest, every
+    example, scored p(POS)."""
 
     positive: int
-    negative: int
+    negative: int | None
     indices: np.ndarray
     scores: np.ndarray
     is_positive: np.ndarray
 
 
-def binary_scores(probabilities: np.ndarray, labels: np.ndarray, positive: int, negative: int) -> BinaryScores:
-    """Score the examples of ``positive`` and ``negative`` (0.5 where both probabilities are 0)."""
+def binary_scores(probabilities: np.ndarray, labels: np.ndarray, positive: int,
+                  negative: int | None) -> BinaryScores:
+    """Score the examples of ``positive`` and ``negative`` (0.5 where both probabilities are 0);
+    ``negative`` None scores every example by p(positive) (one class against the rest)."""
     k = probabilities.shape[1]
     for name, value in (("positive", positive), ("negative", negative)):
-        if not 0 <= value < k:
+        if value is not None and not 0 <= value < k:
             raise ValueError(f"the {name} class {value} does not exist: classes are 0 to {k - 1}")
     if positive == negative:
         raise ValueError("the positive and the negative class must differ")
     labels = np.asarray(labels, dtype=np.int64)
+    if negative is None:
+        scores = probabilities[:, positive].astype(np.float64)
+        return BinaryScores(positive, None, np.arange(labels.size), scores, labels == positive)
     indices = np.flatnonzero((labels == positive) | (labels == negative))
     p_pos = probabilities[indices, positive].astype(np.float64)
     total = p_pos + probabilities[indices, negative]
@@ -292,12 +298,13 @@ class BinaryEvaluation:
         return self.roc.auc
 
     def to_dict(self) -> dict[str, Any]:
-        return {"positive": self.scores.positive, "negative": self.scores.negative,
+        negative = self.scores.negative
+        return {"positive": self.scores.positive, "negative": "rest" if negative is None else negative,
                 "examples": int(self.scores.indices.size), **self.point.to_dict(),
                 "auc": _json_number(self.auc), "roc": self.roc.points()}
 
 
-def evaluate_binary(probabilities: np.ndarray, labels: np.ndarray, positive: int, negative: int,
+def evaluate_binary(probabilities: np.ndarray, labels: np.ndarray, positive: int, negative: int | None,
                     threshold: float = 0.5) -> BinaryEvaluation:
     """Scores, ROC curve, AUC and the operating point at ``threshold`` for POS vs NEG."""
     scores = binary_scores(probabilities, labels, positive, negative)
@@ -332,7 +339,7 @@ class SplitEvaluation:
     def misclassified(self, **cell: int | None) -> Gallery:
         return misclassified_by_confidence(self.probabilities, self.labels, self.predicted, **cell)
 
-    def binary(self, positive: int, negative: int, threshold: float = 0.5) -> BinaryEvaluation:
+    def binary(self, positive: int, negative: int | None, threshold: float = 0.5) -> BinaryEvaluation:
         return evaluate_binary(self.probabilities, self.labels, positive, negative, threshold)
 
 

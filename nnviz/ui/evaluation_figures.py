@@ -106,7 +106,8 @@ class RocFigure(Panel):
 
     def show_binary(self, binary: BinaryEvaluation, positive_name: str = "", negative_name: str = "",
                     title: str = "") -> None:
-        self._names = (positive_name or str(binary.scores.positive), negative_name or str(binary.scores.negative))
+        negative = "rest" if binary.scores.negative is None else str(binary.scores.negative)
+        self._names = (positive_name or str(binary.scores.positive), negative_name or negative)
         self.curve.setData(binary.roc.fpr, binary.roc.tpr)
         self.legend.getLabel(self.curve).setText(f"ROC, AUC = {binary.auc:.3f}")
         theme.set_title(self.plot, title or f"{self._names[0]} (positive) vs {self._names[1]} (negative)")
@@ -165,7 +166,8 @@ def write_evaluation_pngs(folder: Path, evaluation: SplitEvaluation, class_names
     figures: list[Panel] = [per_class, confusion]
     if binary is not None:
         roc = RocFigure()
-        pos, neg = names[binary.scores.positive], names[binary.scores.negative]
+        pos = names[binary.scores.positive]
+        neg = "the rest" if binary.scores.negative is None else names[binary.scores.negative]
         roc.show_binary(binary, pos, neg, f"{title}: {pos} (positive) vs {neg} (negative), "
                                           f"{binary.scores.indices.size:,} examples")
         figures.append(roc)
