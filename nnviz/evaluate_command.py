@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="folder holding <data set>/<IDX files> (also $NNVIZ_DATA_DIR)")
     parser.add_argument("--split", default="test", choices=["train", "val", "test"], help="default: test")
     parser.add_argument("--binary", nargs=2, metavar=("POS", "NEG"), help="two-class view: positive and negative "
-                        "class, by index (0-9) or name, or NEG = rest (one-vs-rest); scores "
+                        "class, by index or name, or NEG = rest (one-vs-rest); scores "
                         "p(POS)/(p(POS)+p(NEG)), ROC curve and AUC")
     parser.add_argument("--threshold", type=float, default=0.5, help="with --binary: call an example POS when "
                         "its score is at least this (default 0.5: whichever class is likelier)")
