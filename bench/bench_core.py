@@ -175,7 +175,7 @@ class TorchWorker:
         sys.path.insert(0, str(BENCH_DIR))
         import torch
         import torch_models
-        from nnviz.core.datasets import load_dataset
+        from nnviz.core.data.loading import load_dataset
 
         self.torch = torch
         nielsen_data = load_dataset("mnist", data_dir=data_dir, val_size=10000)  # 50k train, as the presets

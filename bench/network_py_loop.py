@@ -112,7 +112,7 @@ def to_training_pairs(x: np.ndarray, y: np.ndarray, n_classes: int = 10, input_d
 
 def load_mnist(data_dir: str | None = None, val_size: int = 10000):
     """Nielsen's split through nnviz's own loader: 50k train, 10k validation, 10k test."""
-    from nnviz.core.datasets import load_dataset
+    from nnviz.core.data.loading import load_dataset
 
     return load_dataset("mnist", data_dir=data_dir, val_size=val_size)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from nnviz.core.datasets import dataset_status
+from nnviz.core.data.loading import dataset_status
 from nnviz.core.presets import PRESETS
 from nnviz.core.trainer import Trainer
 

@@ -205,7 +205,7 @@ def main() -> None:
     from pathlib import Path
 
     sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-    from nnviz.core.datasets import load_dataset
+    from nnviz.core.data.loading import load_dataset
 
     parser = argparse.ArgumentParser(description="Train each PyTorch benchmark model briefly and check it learns.")
     parser.add_argument("--data-dir", default="/work/shared/data")

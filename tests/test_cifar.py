@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.core.cifar import (
+from nnviz.core.data.cifar import (
     CIFAR10_CLASS_NAMES,
     CIFAR10_TRAIN_FILES,
     RECORD_BYTES,
@@ -16,7 +16,7 @@ from nnviz.core.cifar import (
     read_cifar_batch,
     read_cifar_class_names,
 )
-from nnviz.core.datasets import IMAGE_DATASETS, find_dataset_dir, load_dataset
+from nnviz.core.data.loading import IMAGE_DATASETS, find_dataset_dir, load_dataset
 from nnviz.core.errors import DatasetError
 from nnviz.core.presets import get_preset
 

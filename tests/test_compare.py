@@ -12,7 +12,7 @@ from nnviz.core.presets import preset_config
 from nnviz.core.run_folder import write_run_folder
 from nnviz.core.trainer import Trainer
 from nnviz.sweep.compare import choose_metric, differing_settings, format_table, label_runs, ranked
-from nnviz.sweep.run_data import load_run, load_runs
+from nnviz.core.run_folder import load_run, load_runs
 
 
 def make_run(folder: Path, preset: str = "nielsen", **changes) -> Path:

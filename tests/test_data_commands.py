@@ -15,7 +15,7 @@ import pytest
 from test_downloads import LABEL_FILES, make_mirror  # tests/ is on sys.path
 
 from nnviz.cli import main
-from nnviz.core.downloads import DOWNLOADS, format_size
+from nnviz.core.data.downloads import DOWNLOADS, format_size
 
 
 pytestmark = pytest.mark.usefixtures("isolated_data_env")  # see conftest.py
@@ -59,10 +59,10 @@ def test_list_shows_size_place_and_licence(tmp_path: Path, monkeypatch, capsys) 
     assert "cached" in lines["kmnist"] and "21.2 MB" in lines["kmnist"] and "CC BY-SA 4.0" in lines["kmnist"]
     assert f"found locally at {tmp_path / 'shared' / 'fashion-mnist'}" in lines["fashion-mnist"]
     assert "MIT (Zalando SE)" in lines["fashion-mnist"]
-    assert "561.8 MB" in lines["emnist"] and "about 246.7 MB" in lines["mnist-c"] and "170.1 MB" in lines["cifar10"]
-    assert "CC BY 4.0" in lines["mnist-c"] and "Krizhevsky" in lines["cifar10"]
+    assert "561.8 MB" in lines["emnist"] and "about 246.7 MB" in lines["mnist-c/<corruption>"] and "170.1 MB" in lines["cifar10"]
+    assert "CC BY 4.0" in lines["mnist-c/<corruption>"] and "Krizhevsky" in lines["cifar10"]
     assert f"Download cache: {tmp_path / 'cache'}" in out
-    assert "file:///srv/nnviz-data/<name>/<file>" in out
+    assert "file:///srv/nnviz-data/<set>/<file>" in out
 
 
 def test_list_partly_found_mnist_c(tmp_path: Path, capsys) -> None:
@@ -72,7 +72,7 @@ def test_list_partly_found_mnist_c(tmp_path: Path, capsys) -> None:
         np.save(folder / f"{split}_images.npy", np.zeros((2, 28, 28), dtype=np.uint8))
         np.save(folder / f"{split}_labels.npy", np.zeros(2, dtype=np.uint8))
     assert main(["data", "list", "--data-dir", str(tmp_path / "nowhere")]) == 0
-    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("mnist-c"))
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("mnist-c/<corruption>"))
     assert f"partly found at {folder}" in line and "missing mnist-c/motion_blur" in line
 
 
@@ -112,7 +112,7 @@ def test_data_without_action_prints_usage(capsys) -> None:
 def test_terminal_progress_bar() -> None:
     import io
 
-    from nnviz.data_commands import TerminalProgress
+    from nnviz.cli.data import TerminalProgress
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

@@ -1,4 +1,4 @@
-"""`nnviz.core.downloads` against a loopback HTTP server (127.0.0.1, port 0) and file:// mirrors.
+"""`nnviz.core.data.downloads` against a loopback HTTP server (127.0.0.1, port 0) and file:// mirrors.
 
 The server serves the real MNIST .gz files from ../shared/data (``$NNVIZ_TEST_DATA``), laid out as
 <base>/mnist/<file>; without them, small stand-ins whose hashes replace the table's, so these tests
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.core import datasets, downloads
-from nnviz.core.cifar import CIFAR10_CLASS_NAMES, cifar_batch_bytes
-from nnviz.core.datasets import load_dataset
-from nnviz.core.downloads import DOWNLOADS, DownloadCancelled, availability, fetch_dataset, get_download
+from nnviz.core.data import downloads, loading as datasets
+from nnviz.core.data.cifar import CIFAR10_CLASS_NAMES, cifar_batch_bytes
+from nnviz.core.data.loading import load_dataset
+from nnviz.core.data.downloads import DOWNLOADS, DownloadCancelled, availability, fetch_dataset, get_download
 from nnviz.core.errors import DatasetError
 
 LABEL_FILES = ("train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -270,6 +270,9 @@ def test_404(tmp_path: Path, server: LoopbackServer, labels_only) -> None:
         fetch_dataset("mnist", mirror=server.url)
     assert f"{server.url}/mnist/{LABEL_FILES[1]} not found (HTTP 404)" in str(info.value)
     assert "--mirror" in str(info.value)
+    assert "<base>/<set>/<file>" in str(info.value)  # the layout, not "check the network"
+    assert f"expected {LABEL_FILES[1]} at {server.url}/mnist/{LABEL_FILES[1]}" in str(info.value)
+    assert "Check the network" not in str(info.value)
     assert cache_files(tmp_path) == [f"mnist/{LABEL_FILES[0]}"]  # the good first file stays
 
 
@@ -293,8 +296,9 @@ def test_offline(tmp_path: Path, labels_only) -> None:
 
 
 def test_file_mirror_missing_file(tmp_path: Path, labels_only) -> None:
-    with pytest.raises(DatasetError, match="not found"):
+    with pytest.raises(DatasetError, match="not found") as info:
         fetch_dataset("mnist", mirror=(tmp_path / "empty").as_uri())
+    assert "<base>/<set>/<file>" in str(info.value)
     with pytest.raises(DatasetError, match="unsupported URL scheme 'ftp'"):
         fetch_dataset("mnist", mirror="ftp://example.org/data")
 

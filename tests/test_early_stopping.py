@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from nnviz.core.dataset import Dataset
+from nnviz.core.data.splits import Dataset
 from nnviz.core.errors import ConfigError
 from nnviz.core.model_io import load_model
 from nnviz.core.run_folder import write_run_folder

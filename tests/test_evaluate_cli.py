@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nnviz.cli import main
-from nnviz.core import datasets
-from nnviz.core.datasets import load_dataset
+from nnviz.core.data import loading as datasets
+from nnviz.core.data.loading import load_dataset
 from nnviz.core.evaluation import class_probabilities, roc_curve
 from nnviz.core.losses import make_loss
 from nnviz.core.model_io import load_model

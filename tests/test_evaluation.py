@@ -181,7 +181,7 @@ def test_evaluation_and_training_options_do_not_import_qt():
 
     code = ("import sys\n"
             "import nnviz.core.evaluation, nnviz.core.epoch_monitor, nnviz.core.training_options\n"
-            "import nnviz.evaluate_command, nnviz.cli\n"
+            "import nnviz.cli.evaluate, nnviz.cli\n"
             "assert 'PySide6' not in sys.modules, [k for k in sys.modules if 'PySide' in k]\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -10,7 +10,7 @@ from PySide6 import QtGui  # noqa: E402
 
 from nnviz.core.lessons.convolution import train_first_layer  # noqa: E402
 from nnviz.core.network import Sequential  # noqa: E402
-from nnviz.labs.filter_figure import filter_activation_figure, write_filter_figures  # noqa: E402
+from nnviz.ui.labs.filter_figure import filter_activation_figure, write_filter_figures  # noqa: E402
 
 
 def png_pixels(path) -> np.ndarray:

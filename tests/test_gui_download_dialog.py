@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QDialog  # noqa: E402
 from test_downloads import LABEL_FILES, LoopbackServer, make_mirror  # noqa: E402  (tests/ is on sys.path)
 
-from nnviz.core import datasets  # noqa: E402
-from nnviz.core.downloads import DOWNLOADS, FetchResult, format_size  # noqa: E402
+from nnviz.core.data import loading as datasets  # noqa: E402
+from nnviz.core.data.downloads import DOWNLOADS, FetchResult, format_size  # noqa: E402
 from nnviz.ui import download_dialog  # noqa: E402
 from nnviz.ui.download_dialog import DownloadDialog, fetch_with_dialog, picker_entries  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nnviz.core.datasets import IMAGE_DATASETS
+from nnviz.core.data.loading import IMAGE_DATASETS
 from nnviz.ui import theme
 
 

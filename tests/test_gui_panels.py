@@ -15,7 +15,8 @@ from nnviz.ui.panels import create_panels
 from nnviz.ui.panels.curves import smooth_continue
 from nnviz.ui.panels.mosaic import tile_images
 from nnviz.ui.status import status_text
-from nnviz.ui.trainer_views import cell_examples, next_misclassified, panel_snapshot
+from nnviz.core.record import build_record
+from nnviz.core.trainer_queries import cell_examples, next_misclassified
 from nnviz.ui.window_layout import suggest_learning_rate
 
 
@@ -74,8 +75,8 @@ def test_mosaic_tiles_small_kernels_big_enough_to_see():
 
 def test_cnn_snapshot_draws_in_every_panel_and_exports(panels, shared_data_dir, tmp_path):
     trainer = trained("cnn", shared_data_dir)
-    snapshot = panel_snapshot(trainer, probe_index=3, confusion_split="test")
-    name, maps = snapshot.extras["first_layer_output"]
+    snapshot = build_record(trainer, probe_index=3, confusion_split="test")
+    name, maps = snapshot.first_layer_output.name, snapshot.first_layer_output.values
     assert name == "relu_1" and maps.shape == (16, 28, 28)
     for panel in panels.values():
         panel.show_snapshot(snapshot)
@@ -93,7 +94,7 @@ def test_cnn_snapshot_draws_in_every_panel_and_exports(panels, shared_data_dir, 
 def test_mosaics_choose_their_grid_again_when_their_panel_is_resized(panels, shared_data_dir, qtbot):
     # A dock shown for the first time is laid out after its first snapshot: the 16 maps were drawn
     # as one thin column and stayed so until the next snapshot.
-    snapshot = panel_snapshot(trained("cnn", shared_data_dir, batches=1), probe_index=0)
+    snapshot = build_record(trained("cnn", shared_data_dir, batches=1), probe_index=0)
     maps_panel, filters_panel = panels["feature-maps"], panels["filters"]
     for panel in (maps_panel, filters_panel):
         panel.resize(220, 900)  # tall and narrow
@@ -110,8 +111,8 @@ def test_mosaics_choose_their_grid_again_when_their_panel_is_resized(panels, sha
 
 def test_dense_first_layer_shows_weighted_inputs(panels, shared_data_dir):
     trainer = trained("nielsen", shared_data_dir, batches=20)
-    snapshot = panel_snapshot(trainer, probe_index=0)
-    assert snapshot.extras["weighted_inputs"].shape == (30, 28, 28)
+    snapshot = build_record(trainer, probe_index=0)
+    assert snapshot.weighted_inputs.shape == (30, 28, 28)
     panels["feature-maps"].show_snapshot(snapshot)
     panels["activations"].show_snapshot(snapshot)
     assert panels["curves"].n_points == 0
@@ -122,22 +123,22 @@ def test_dense_first_layer_shows_weighted_inputs(panels, shared_data_dir):
 def test_curves_append_tails_and_restart_on_a_full_curve(panels):
     trainer = trained("xor-mlp", batches=10)
     curves = panels["curves"]
-    curves.show_snapshot(panel_snapshot(trainer))
+    curves.show_snapshot(build_record(trainer, probe_index=0))
     for _ in range(5):
         trainer.step_batch()
-    tail = panel_snapshot(trainer, loss_offset=10)
+    tail = build_record(trainer, loss_offset=10, probe_index=0)
     assert tail.train_loss.shape == (5,) and curves.loss_offset_ok(tail)
     curves.show_snapshot(tail)
     assert curves.n_points == 15
-    curves.show_snapshot(panel_snapshot(trainer))  # offset 0: a new run or a resend
+    curves.show_snapshot(build_record(trainer, probe_index=0))  # offset 0: a new run or a resend
     assert curves.n_points == 15
 
 
 @pytest.mark.parametrize("preset", ["perceptron-blobs", "perceptron-xor", "xor-mlp", "xor-hand"])
 def test_two_dimensional_presets_draw_without_errors(panels, preset, tmp_path):
     trainer = trained(preset)
-    snapshot = panel_snapshot(trainer)
-    assert snapshot.extras["grid"].shape == (80, 80)
+    snapshot = build_record(trainer, probe_index=0)
+    assert snapshot.decision.scores.shape == (80, 80)
     for panel in panels.values():
         panel.show_snapshot(snapshot)
     path = panels["decision-boundary"].export_png(tmp_path / "plane.png", width=800)
@@ -161,8 +162,7 @@ def test_cell_examples_and_next_misclassified(shared_data_dir):
 
 def test_helpers_for_the_lecture_vocabulary(shared_data_dir):
     trainer = trained("nielsen", shared_data_dir, batches=12)
-    snapshot = panel_snapshot(trainer)
-    snapshot.extras["wall_samples_per_second"] = 61000.0
+    snapshot = build_record(trainer, probe_index=0, wall_samples_per_second=61000.0)
     assert status_text(snapshot, "running", 30) == "Epoch 1 / 30 · batch 12 / 64 · iteration 12 · " \
                                                      "61,000 samples/s · running"
     assert suggest_learning_rate(3.0) == pytest.approx(0.3)

@@ -48,7 +48,7 @@ def test_xor_mlp_writes_every_panel_without_a_display(tmp_path):
 def test_nielsen_pngs_show_filters_and_confusion(tmp_path, shared_data_dir):
     from nnviz.core.presets import preset_config
     from nnviz.core.trainer import Trainer
-    from nnviz.headless import HeadlessExporter
+    from nnviz.ui.headless_export import HeadlessExporter
 
     config = preset_config("nielsen").with_changes(**{"data.train_size": 1000, "data.val_size": 1000})
     trainer = Trainer(config, data_dir=str(shared_data_dir))
@@ -72,7 +72,7 @@ def test_unwritable_png_folder_is_a_one_line_error(tmp_path):
 def test_headless_exporter_in_process(tmp_path, preset):
     from nnviz.core.presets import preset_config
     from nnviz.core.trainer import Trainer
-    from nnviz.headless import HeadlessExporter
+    from nnviz.ui.headless_export import HeadlessExporter
 
     trainer = Trainer(preset_config(preset))
     trainer.step_epoch()

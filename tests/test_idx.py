@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnviz.core.errors import DatasetError
-from nnviz.core.idx import load_idx_images, load_idx_labels, load_idx_pair, read_idx
+from nnviz.core.data.idx import load_idx_images, load_idx_labels, load_idx_pair, read_idx
 
 TYPE_CODES = {
     np.dtype(np.uint8): 0x08,

@@ -12,7 +12,7 @@ import pytest
 from PySide6 import QtGui
 
 from nnviz.cli import main
-from nnviz.labs.registry import LABS, LabInfo, load_lab
+from nnviz.ui.labs.registry import LABS, LabInfo, load_lab
 
 MY_LABS = ("playground", "xor", "activations", "gradient-descent", "losses", "parameters")
 EXPECTED_PNGS = {
@@ -38,10 +38,10 @@ EXPECTED_TEXT = {
 
 
 def test_registry_order_and_fields():
-    assert list(LABS) == [*MY_LABS, "convolution"]
+    assert list(LABS) == [*MY_LABS, "convolution", "xray"]
     assert all(isinstance(info, LabInfo) and info.description and "\n" not in info.description
                for info in LABS.values())
-    assert LABS["convolution"].module == "nnviz.labs.convolution"
+    assert LABS["convolution"].module == "nnviz.ui.labs.convolution"
     assert LABS["convolution"].title == "Convolution explainer"
     for name in MY_LABS:
         module = load_lab(name)

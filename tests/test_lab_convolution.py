@@ -13,7 +13,7 @@ from nnviz.core.errors import DatasetError  # noqa: E402
 from nnviz.core.lessons import convolution as lc  # noqa: E402
 from nnviz.core.model_io import save_model  # noqa: E402
 from nnviz.core.network import Sequential  # noqa: E402
-from nnviz.labs import convolution  # noqa: E402
+from nnviz.ui.labs import convolution  # noqa: E402
 
 
 def assert_figure_png(path, width: int) -> None:

@@ -11,12 +11,12 @@ from PySide6 import QtGui, QtWidgets
 from nnviz.core.errors import ExportError
 from nnviz.core.lessons.loss_comparison import LossSettings
 from nnviz.core.lessons.vanishing import VanishingSettings
-from nnviz.labs.activations import ActivationsLab
-from nnviz.labs.gradient_descent import GradientDescentLab
-from nnviz.labs.losses import LossesLab
-from nnviz.labs.parameters import ParametersLab
-from nnviz.labs.playground import PlaygroundLab
-from nnviz.labs.xor import XorLab
+from nnviz.ui.labs.activations import ActivationsLab
+from nnviz.ui.labs.gradient_descent import GradientDescentLab
+from nnviz.ui.labs.losses import LossesLab
+from nnviz.ui.labs.parameters import ParametersLab
+from nnviz.ui.labs.playground import PlaygroundLab
+from nnviz.ui.labs.xor import XorLab
 
 EXPORT_WIDTH = 1280
 
@@ -204,13 +204,13 @@ def test_export_button_dialog_and_errors(qtbot, tmp_path, monkeypatch):
 
 
 def test_lab_tabs_create_labs_lazily(qtbot):
-    from nnviz.labs.lab_tabs import make_lab_tabs
-    from nnviz.labs.registry import LABS
+    from nnviz.ui.labs.lab_tabs import make_lab_tabs
+    from nnviz.ui.labs.registry import LABS
 
     tabs = make_lab_tabs()
     qtbot.addWidget(tabs)
     tabs.show()
-    assert tabs.count() == len(LABS) == 7
+    assert tabs.count() == len(LABS) == 8
     assert [tabs.tabText(i) for i in range(tabs.count())] == [info.title for info in LABS.values()]
     assert list(tabs.labs) == ["playground"]
     tabs.setCurrentIndex(5)

@@ -46,7 +46,7 @@ def loop_max_pool_ceil(m: np.ndarray, size: int = 2) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def seven(shared_data_dir):
-    from nnviz.core.datasets import load_dataset
+    from nnviz.core.data.loading import load_dataset
 
     dataset = load_dataset("mnist", data_dir=shared_data_dir)
     index = lc.first_index_of(dataset.y_test, 7)

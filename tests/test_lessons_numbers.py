@@ -151,6 +151,6 @@ def test_lessons_do_not_import_qt():
     code = ("import sys, importlib, pkgutil, nnviz.core.lessons as lessons\n"
             "for m in pkgutil.iter_modules(lessons.__path__):\n"
             "    importlib.import_module('nnviz.core.lessons.' + m.name)\n"
-            "import nnviz.labs.registry\n"
+            "import nnviz.ui.labs.registry\n"
             "assert 'PySide6' not in sys.modules, [k for k in sys.modules if 'PySide' in k]\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

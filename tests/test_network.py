@@ -16,7 +16,7 @@ from nnviz.core.model_io import load_model, save_model
 from nnviz.core.models import build_network
 from nnviz.core.network import Sequential
 from nnviz.core.presets import preset_config
-from nnviz.core.toy import make_toy
+from nnviz.core.data.toy import make_toy
 from nnviz.core.trainer import Trainer
 
 
@@ -154,8 +154,9 @@ def test_malformed_model_files_are_refused_clearly(tmp_path, case, message):
 
 
 def test_core_never_imports_qt():
-    code = ("import sys, pkgutil, importlib, nnviz.core as c\n"
-            "for m in pkgutil.iter_modules(c.__path__): importlib.import_module('nnviz.core.' + m.name)\n"
+    code = ("import sys, pkgutil, importlib, nnviz.core as c, nnviz.sweep as s\n"
+            "for m in [*pkgutil.walk_packages(c.__path__, 'nnviz.core.'), *pkgutil.walk_packages(s.__path__, 'nnviz.sweep.')]:\n"
+            "    importlib.import_module(m.name)\n"
             "import nnviz.cli\n"
             "assert not any(k.startswith('PySide6') or k.startswith('pyqtgraph') for k in sys.modules), 'Qt'\n")
     subprocess.run([sys.executable, "-c", code], check=True)

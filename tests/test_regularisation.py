@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from nnviz.cli import build_parser, config_from_args, main
+from nnviz.cli import build_parser, main
+from nnviz.cli.train import config_from_args
 from nnviz.core.config import RunConfig, load_config
 from nnviz.core.errors import ConfigError
 from nnviz.core.initializers import initialize

@@ -17,7 +17,7 @@ import pytest
 
 from nnviz.cli import main
 from nnviz.core.presets import preset_config
-from nnviz.sweep.grid import parse_axis, plan_runs
+from nnviz.sweep.axes import parse_axis, plan_runs
 from nnviz.sweep.slurm import SlurmOptions, job_script
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,9 +16,9 @@ import pytest
 from nnviz.cli import main
 from nnviz.core.errors import ConfigError
 from nnviz.core.presets import preset_config
-from nnviz.sweep.grid import parse_axis, parse_hidden, plan_runs
-from nnviz.sweep.grids import SWEEP_PRESETS, sweep_base
-from nnviz.sweep.run_data import load_runs
+from nnviz.sweep.axes import parse_axis, parse_hidden, plan_runs
+from nnviz.sweep.sweep_presets import SWEEP_PRESETS, sweep_base
+from nnviz.core.run_folder import load_runs
 
 REPO = Path(__file__).resolve().parents[1]
 OKABE_ITO_FIRST4 = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
@@ -115,7 +115,7 @@ def test_local_sweep_runs_resumes_and_draws_four_runs(tmp_path, capsys):
         assert np.count_nonzero(packed == int(colour[1:], 16)) > 20, colour
 
     from nnviz.sweep.compare import label_runs
-    from nnviz.sweep.figure import CompareFigure
+    from nnviz.ui.compare_figure import CompareFigure
 
     runs, problems = load_runs([out])
     assert not problems

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnviz.core.errors import DatasetError
-from nnviz.core.toy import TOY_DATASETS, TOY_DEFAULTS, load_toy_dataset, make_toy
+from nnviz.core.data.toy import TOY_DATASETS, TOY_DEFAULTS, load_toy_dataset, make_toy
 
 NAMES = list(TOY_DATASETS)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.core.dataset import Dataset
+from nnviz.core.data.splits import Dataset
 from nnviz.core.presets import PRESETS, preset_config
-from nnviz.core.snapshot import TrainingSnapshot
-from nnviz.core.toy import load_toy_dataset
+from nnviz.core.record import RunRecord
+from nnviz.core.data.toy import load_toy_dataset
 from nnviz.core.trainer import DIVERGED, FINISHED, Trainer
 
 
@@ -145,7 +145,7 @@ def test_snapshot_holds_copies_in_display_layout():
     trainer = Trainer(preset_config("cnn").with_changes(**{"training.batch_size": 16}), small_image_dataset())
     trainer.step_epoch()
     snap = trainer.snapshot(probe_index=3, probe_split="test", confusion_split="val")
-    assert isinstance(snap, TrainingSnapshot)
+    assert isinstance(snap, RunRecord)
     assert snap.first_layer_kind == "conv2d" and snap.filter_images.shape == (16, 3, 3)
     assert snap.probe_input.shape == (8, 8) and snap.probe_label == trainer.dataset.y_test[3]
     names = [name for name, _ in snap.activations]
@@ -171,7 +171,7 @@ def test_dense_first_layer_filters_are_input_images():
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_runs_a_few_batches(name, shared_data_dir):
-    from nnviz.core.datasets import dataset_status
+    from nnviz.core.data.loading import dataset_status
 
     config = preset_config(name)
     if dataset_status(config.data.name, str(shared_data_dir)) is None:
@@ -209,7 +209,7 @@ def test_learning_rate_decays_after_every_epoch():
 
 
 def test_random_shift_moves_each_image_within_the_limit():
-    from nnviz.core.augment import random_shift
+    from nnviz.core.data.augment import random_shift
 
     images = np.zeros((50, 1, 9, 9), dtype=np.float32)
     images[:, 0, 4, 4] = 1.0  # one bright pixel in the centre

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -14,12 +16,14 @@ from typing import Any
 
 import tomli_w
 
-from .atomic import atomic_write_bytes
-from .errors import ConfigError
-from .initializers import INITIALIZERS
-from .losses import LOSSES
-from .optimizers import OPTIMIZERS
-from .training_options import LR_DECAY_SYNTAX, parse_lr_schedule
+from nnviz.core.atomic import atomic_write_bytes
+from nnviz.core.errors import ConfigError
+from nnviz.core.initializers import INITIALIZERS
+from nnviz.core.limits import (MAX_FILTERS, MAX_LAYER_UNITS, MAX_LAYERS, MAX_NESTING, MAX_TEXT_FILE_BYTES, count_problem,
+                     nesting_depth)
+from nnviz.core.losses import LOSSES
+from nnviz.core.optimizers import OPTIMIZERS
+from nnviz.core.training_options import LR_DECAY_SYNTAX, parse_lr_schedule
 
 SCHEMA_VERSION = 1
 MODEL_KINDS = ("mlp", "cnn", "perceptron")
@@ -111,7 +115,10 @@ class RunConfig:
         built = {}
         for name, section_cls in sections.items():
             built[name] = _section_from_dict(section_cls, raw.get(name, {}), name)
-        config = cls(preset=str(raw.get("preset", "custom")), **built)
+        preset = raw.get("preset", "custom")
+        if not isinstance(preset, str) or len(preset) > 200:
+            raise ConfigError(f"preset = {_short(preset)} is invalid: expected a preset name")
+        config = cls(preset=preset, **built)
         config.validate()
         return config
 
@@ -126,12 +133,20 @@ class RunConfig:
                f"one of {', '.join(OUTPUT_ACTIVATIONS)}")
         _check(m.init in INITIALIZERS, "model.init", m.init, f"one of {', '.join(INITIALIZERS)}")
         _check(m.bias_init in INITIALIZERS, "model.bias_init", m.bias_init, f"one of {', '.join(INITIALIZERS)}")
-        _check(m.output_units is None or m.output_units >= 1, "model.output_units", m.output_units,
-               "a positive integer")
-        _check(all(isinstance(h, int) and h >= 1 for h in m.hidden), "model.hidden", m.hidden,
-               "positive layer sizes, e.g. [30] or [100, 30]")
-        _check(all(isinstance(f, int) and f >= 1 for f in m.conv_filters) and m.conv_filters,
-               "model.conv_filters", m.conv_filters, "positive filter counts, e.g. [16]")
+        _check(m.output_units is None or _count_ok(m.output_units, MAX_LAYER_UNITS), "model.output_units",
+               m.output_units, f"a whole number from 1 to {MAX_LAYER_UNITS:,}")
+        _check(isinstance(m.hidden, list) and len(m.hidden) <= MAX_LAYERS
+               and all(_count_ok(h, MAX_LAYER_UNITS) for h in m.hidden), "model.hidden", m.hidden,
+               f"whole layer sizes from 1 to {MAX_LAYER_UNITS:,}, e.g. [30] or [100, 30]")
+        _check(isinstance(m.conv_filters, list) and 0 < len(m.conv_filters) <= MAX_LAYERS
+               and all(_count_ok(f, MAX_FILTERS) for f in m.conv_filters),
+               "model.conv_filters", m.conv_filters, f"whole filter counts from 1 to {MAX_FILTERS:,}, e.g. [16]")
+        _check(isinstance(m.layers, list) and len(m.layers) <= MAX_LAYERS
+               and all(isinstance(spec, dict) for spec in m.layers) and nesting_depth(m.layers) <= 2,
+               "model.layers", m.layers, f"a list of at most {MAX_LAYERS} flat tables, one a layer")
+        _check(isinstance(m.initial_weights, dict) and nesting_depth(m.initial_weights) <= MAX_NESTING,
+               "model.initial_weights", m.initial_weights,
+               "a table of weight arrays (lists nested as deep as the array, no deeper)")
         _check(1 <= m.kernel_size <= 31, "model.kernel_size", m.kernel_size, "between 1 and 31")
         _check(m.conv_stride in (1, 2, 3), "model.conv_stride", m.conv_stride, "1, 2 or 3")
         _check(m.padding in ("same", "valid"), "model.padding", m.padding, "'same' or 'valid'")
@@ -211,30 +226,43 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         default = _OPTIONAL_TYPES.get(where, object)()
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise ConfigError(f"{where} must be true or false, got {value!r}")
+            raise ConfigError(f"{where} must be true or false, got {_short(value)}")
         return value
     if where == "optimizer.lr_decay" and isinstance(value, str):
         return value  # a schedule's text; checked by validate()
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where} must be a number, got {value!r}")
+            raise ConfigError(f"{where} must be a number, got {_short(value)}")
         return float(value)
     if isinstance(default, int) and default is not None:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be an integer, got {value!r}")
+            raise ConfigError(f"{where} must be an integer, got {_short(value)}")
         return value
     if isinstance(default, str) and not isinstance(value, str):
-        raise ConfigError(f"{where} must be text, got {value!r}")
+        raise ConfigError(f"{where} must be text, got {_short(value)}")
     if isinstance(default, list) and not isinstance(value, list):
-        raise ConfigError(f"{where} must be a list, got {value!r}")
+        raise ConfigError(f"{where} must be a list, got {_short(value)}")
     if isinstance(default, dict) and not isinstance(value, dict):
-        raise ConfigError(f"{where} must be a table, got {value!r}")
+        raise ConfigError(f"{where} must be a table, got {_short(value)}")
     return value
 
 
 def _check(ok: bool, field_name: str, value: Any, expected: str) -> None:
     if not ok:
-        raise ConfigError(f"{field_name} = {value!r} is invalid: expected {expected}")
+        raise ConfigError(f"{field_name} = {_short(value)} is invalid: expected {expected}")
+
+
+def _count_ok(value: Any, limit: int) -> bool:
+    return count_problem(value, limit) is None
+
+
+def _short(value: Any) -> str:
+    """A bad value for a message: hostile ones can be megabytes (or nest a thousand deep)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = "a deeply nested value"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _finite_positive(x: Any) -> bool:
@@ -266,19 +294,37 @@ def load_config(path: str | Path) -> RunConfig:
     """Read a ``.toml`` (or ``.json``) run configuration; ConfigError on any problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path, MAX_TEXT_FILE_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config file {path} is not text (UTF-8)") from None
+    except ValueError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
     try:
         raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"config file {path} is malformed: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests lists or tables too deeply to be a run configuration") from None
     try:
         return RunConfig.from_dict(raw)
     except ConfigError as exc:
         raise ConfigError(f"config file {path}: {exc}") from None
+
+
+def read_text_file(path: Path, limit: int) -> str:
+    """A small UTF-8 file's text; ValueError when it is not a regular file or longer than ``limit``."""
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file (a device or pipe?)")
+        if info.st_size > limit:
+            raise ValueError(f"longer than {limit // (1024 * 1024)} MB, too long to be nnviz's")
+        data = handle.read(info.st_size + 1)  # (+1: a file that grew meanwhile is caught below)
+    if len(data) > info.st_size:
+        raise ValueError("the file changed while it was read")
+    return data.decode("utf-8")
 
 
 __all__ = ["RunConfig", "DataConfig", "ModelConfig", "OptimizerConfig", "TrainingConfig", "load_config",

@@ -13,8 +13,9 @@ import math
 
 import numpy as np
 
-from .initializers import initialize
-from .layers import Layer, _buffer
+from nnviz.core.initializers import initialize
+from nnviz.core.layers import Layer, _buffer
+from nnviz.core.limits import MAX_FILTERS, MAX_KERNEL_SIZE, count_problem
 
 PADDINGS = ("same", "valid")
 
@@ -49,12 +50,19 @@ class Conv2D(Layer):
     def __init__(self, filters: int, kernel_size: int = 3, stride: int = 1, padding: str = "same",
                  init: str = "he", init_std: float = 0.1) -> None:
         super().__init__()
-        if filters < 1 or kernel_size < 1 or stride < 1:
-            raise ValueError("filters, kernel_size and stride must be positive")
+        for label, value, limit in (("filters", filters, MAX_FILTERS), ("kernel_size", kernel_size, MAX_KERNEL_SIZE),
+                                    ("stride", stride, MAX_KERNEL_SIZE)):
+            problem = count_problem(value, limit)
+            if problem:
+                raise ValueError(f"a conv2d layer's {label}: {problem}")
         if padding not in PADDINGS:
             raise ValueError(f"unknown padding {padding!r}; use 'same' or 'valid'")
         self.filters, self.kernel_size, self.stride, self.padding = int(filters), int(kernel_size), int(stride), padding
         self.init, self.init_std = init, float(init_std)
+
+    def parameter_count(self, input_shape):
+        channels = int(input_shape[0]) if len(input_shape) == 3 else 1
+        return self.filters * (channels * self.kernel_size ** 2 + 1)
 
     def build(self, input_shape, rng, dtype):
         if len(input_shape) != 3:
@@ -157,8 +165,9 @@ class MaxPool2D(Layer):
 
     def __init__(self, size: int = 2) -> None:
         super().__init__()
-        if size < 1:
-            raise ValueError("pool size must be positive")
+        problem = count_problem(size, MAX_KERNEL_SIZE)
+        if problem:
+            raise ValueError(f"pool size: {problem}")
         self.size = int(size)
 
     def compute_output_shape(self, input_shape):

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import (Dense, Flatten, Linear, ReLU, Sigmoid, Tanh, relu_backward, relu_forward,
+from nnviz.core.layers import (Dense, Flatten, Linear, ReLU, Sigmoid, Tanh, relu_backward, relu_forward,
                      sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward)
-from .network import Sequential
+from nnviz.core.network import Sequential
 
 KERNELS = {Sigmoid: (sigmoid_forward, sigmoid_backward), Tanh: (tanh_forward, tanh_backward),
            ReLU: (relu_forward, relu_backward), Linear: None}

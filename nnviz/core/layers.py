@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .initializers import initialize
+from nnviz.core.initializers import initialize
+from nnviz.core.limits import MAX_LAYER_UNITS, count_problem, product
 
 
 def _buffer(layer: "Layer", attribute: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -60,6 +61,10 @@ class Layer:
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return input_shape
 
+    def parameter_count(self, input_shape: tuple[int, ...]) -> int:
+        """How many parameters `build` would allocate for ``input_shape`` (checked before it does)."""
+        return 0
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
@@ -90,8 +95,9 @@ class Dense(Layer):
 
     def __init__(self, units: int, init: str = "xavier", init_std: float = 1.0, bias_init: str = "zeros") -> None:
         super().__init__()
-        if units < 1:
-            raise ValueError(f"a dense layer needs at least 1 unit, got {units}")
+        problem = count_problem(units, MAX_LAYER_UNITS)
+        if problem:
+            raise ValueError(f"a dense layer's units: {problem}")
         self.units = int(units)
         self.init = init
         self.init_std = float(init_std)
@@ -110,6 +116,9 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         return (self.units,)
+
+    def parameter_count(self, input_shape):
+        return (product(input_shape) + 1) * self.units
 
     def forward(self, x, *, training=False):
         self._x = x

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .layers import _buffer, softmax
+from nnviz.core.layers import _buffer, softmax
 
 
 def targets_like(outputs: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_write
-from .config import RunConfig
-from .errors import ConfigError, ModelFileError
-from .network import Sequential
+from nnviz.core.atomic import atomic_write
+from nnviz.core.config import RunConfig
+from nnviz.core.errors import ConfigError, ModelFileError
+from nnviz.core.limits import MAX_MODEL_FILE_BYTES
+from nnviz.core.network import Sequential
+from nnviz.core.npy_check import UnsafeArrayFile, check_npz_file
 
 FORMAT = "nnviz-model"
 FORMAT_VERSION = 1
@@ -46,6 +48,12 @@ class LoadedModel:
 def load_model(path: str | Path) -> LoadedModel:
     """Read a model file; ModelFileError says what is wrong with it."""
     path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file {path} does not exist")
+    try:
+        check_npz_file(path, MAX_MODEL_FILE_BYTES)
+    except UnsafeArrayFile as exc:
+        raise ModelFileError(f"{path} is not a readable nnviz model (.npz) file: {exc}") from None
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
@@ -57,6 +65,8 @@ def load_model(path: str | Path) -> LoadedModel:
         raise ModelFileError(f"{path} has no 'architecture' entry: not an nnviz model file")
     try:
         meta = json.loads(str(arrays.pop("architecture")))
+    except RecursionError:
+        raise ModelFileError(f"{path}: its architecture nests too deeply to be an nnviz model") from None
     except (json.JSONDecodeError, TypeError) as exc:
         raise ModelFileError(f"{path}: its architecture is not valid JSON ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:

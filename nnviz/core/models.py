@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import ModelConfig
-from .errors import ConfigError
-from .network import Sequential
+from nnviz.core.config import ModelConfig
+from nnviz.core.errors import ConfigError
+from nnviz.core.network import Sequential
 
 
 def output_units(model: ModelConfig, n_classes: int) -> int:
@@ -70,6 +70,19 @@ def layer_specs(model: ModelConfig, input_shape: tuple[int, ...], n_classes: int
     return specs
 
 
+def check_output_size(output_shape: tuple[int, ...], n_classes: int, loss: str) -> None:
+    """Refuse a network whose output cannot name the data's classes: one output per class, or a
+    single output for two classes (XOR, the perceptron) unless the loss is softmax cross-entropy."""
+    if len(output_shape) == 1:
+        units = output_shape[0]
+        if units == n_classes or (units == 1 and n_classes == 2 and loss != "cross-entropy"):
+            return
+        raise ConfigError(f"the network has {units} output units but the data set has {n_classes} classes; "
+                          f"set model.output_units (or the last layer's units) to {n_classes}")
+    raise ConfigError(f"the network's output has shape {output_shape}, but it must be one value per class "
+                      f"({n_classes}); end the layers with a flatten and a dense layer")
+
+
 def build_network(model: ModelConfig, input_shape: tuple[int, ...], n_classes: int,
                   rng: np.random.Generator, dtype: np.dtype = np.float32) -> Sequential:
     """Build and initialise the network, then apply any hand-set weights."""
@@ -78,6 +91,7 @@ def build_network(model: ModelConfig, input_shape: tuple[int, ...], n_classes: i
         network = Sequential(specs, input_shape, rng=rng, dtype=dtype)
     except ValueError as exc:
         raise ConfigError(f"cannot build the model: {exc}") from None
+    check_output_size(network.output_shape, n_classes, model.loss)
     if model.initial_weights:
         set_weights(network, model.initial_weights)
     return network

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .conv import Conv2D, MaxPool2D
-from .layers import ACTIVATIONS, Dense, Dropout, Flatten, Layer
+from nnviz.core.conv import Conv2D, MaxPool2D
+from nnviz.core.layers import ACTIVATIONS, Dense, Dropout, Flatten, Layer
+from nnviz.core.limits import MAX_DATA_BYTES, MAX_LAYERS, MAX_PARAMETERS, count_problem
 
 LAYER_TYPES: dict[str, type[Layer]] = {
     "dense": Dense, "conv2d": Conv2D, "maxpool2d": MaxPool2D, "flatten": Flatten, "dropout": Dropout,
@@ -53,6 +54,11 @@ class Sequential:
 
     def __init__(self, layer_specs: list[dict[str, Any]], input_shape: tuple[int, ...],
                  rng: np.random.Generator | None = None, dtype: np.dtype = np.float32) -> None:
+        if not isinstance(layer_specs, (list, tuple)) or len(layer_specs) > MAX_LAYERS:
+            raise ValueError(f"expected a list of at most {MAX_LAYERS} layers")
+        if not input_shape or any(count_problem(d, MAX_DATA_BYTES) for d in input_shape):
+            raise ValueError(f"the input shape {tuple(input_shape)} needs positive whole sizes "
+                             "(0x0 images or an empty input cannot be trained)")
         self.layer_specs = [dict(s) for s in layer_specs]
         self.input_shape = tuple(int(d) for d in input_shape)
         self.dtype = np.dtype(dtype)
@@ -61,7 +67,12 @@ class Sequential:
         shape = self.input_shape
         counts: dict[str, int] = {}
         first_trainable = True
-        for layer in self.layers:
+        total = 0
+        for index, layer in enumerate(self.layers):
+            total += layer.parameter_count(shape)  # before build allocates them
+            if total > MAX_PARAMETERS:
+                raise ValueError(f"the network would have more than {MAX_PARAMETERS:,} parameters "
+                                 f"(reached at layer {index}, {layer.kind}); nnviz is for small networks")
             counts[layer.kind] = counts.get(layer.kind, 0) + 1
             layer.name = f"{layer.kind}_{counts[layer.kind]}"
             shape = layer.build(shape, rng, self.dtype)

@@ -1,4 +1,4 @@
-"""The lectures' demos as data: each preset is a complete `RunConfig` (see docs/lectures.md).
+"""The lectures' demos as data: each preset is a complete `RunConfig`.
 
 Names are fixed: the window, the labs, the CLI and the sweeps refer to them.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .config import RunConfig
-from .errors import ConfigError
+from nnviz.core.config import RunConfig
+from nnviz.core.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,18 +15,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .augment import random_shift
-from .config import RunConfig
-from .dataset import Dataset
-from .dense_stack import DenseStack
-from .epoch_monitor import EpochMonitor
-from .history import EpochRecord, History
-from .losses import make_loss
-from .metrics import accuracy, confusion_matrix
-from .models import build_network
-from .network import Sequential
-from .optimizers import make_optimizer
-from .training_options import parse_lr_schedule
+from nnviz.core.data.augment import random_shift
+from nnviz.core.config import RunConfig
+from nnviz.core.data.splits import Dataset
+from nnviz.core.dense_stack import DenseStack
+from nnviz.core.epoch_monitor import EpochMonitor
+from nnviz.core.history import EpochRecord, History
+from nnviz.core.losses import make_loss
+from nnviz.core.metrics import accuracy, confusion_matrix
+from nnviz.core.models import build_network, check_output_size
+from nnviz.core.network import Sequential
+from nnviz.core.optimizers import make_optimizer
+from nnviz.core.run_health import RunHealth, check_run_health
+from nnviz.core.training_options import parse_lr_schedule
 
 READY, DIVERGED, FINISHED = "ready", "diverged", "finished"
 # A loss this many times its first value (at least 1.0) counts as diverged: sigmoid and ReLU nets
@@ -60,7 +61,7 @@ class Trainer:
                  network: Sequential | None = None) -> None:
         self.config = config.validate()
         if dataset is None:
-            from .datasets import load_dataset  # deferred: loading reads files
+            from nnviz.core.data.loading import load_dataset  # deferred: loading reads files
 
             d = config.data
             dataset = load_dataset(d.name, data_dir=data_dir, train_size=d.train_size, val_size=d.val_size,
@@ -75,6 +76,7 @@ class Trainer:
         self.augment_rng = np.random.default_rng(augment_seq)
         self.network = network or build_network(config.model, dataset.input_shape, dataset.n_classes,
                                                  np.random.default_rng(init_seq))
+        check_output_size(self.network.output_shape, dataset.n_classes, config.model.loss)
         self.loss = make_loss(config.model.loss)
         # Dense stacks (every MLP preset) train through the fused pass: same numbers, less overhead.
         self._dense_stack = DenseStack(self.network) if DenseStack.supports(self.network) else None
@@ -84,6 +86,7 @@ class Trainer:
         self.history = History()
         self.state = READY
         self.message = ""
+        self.health: RunHealth | None = None  # a run that trains but learns nothing, seen after an epoch
         self.epoch = 0  # completed epochs
         self.iteration = 0
         self.batch_in_epoch = 0
@@ -303,6 +306,7 @@ class Trainer:
         schedule = parse_lr_schedule(self.config.optimizer.lr_decay)
         self.optimizer.learning_rate *= schedule.factor_after_epoch(self.epoch + 1)
         self.epoch += 1
+        self.health = check_run_health(self)  # on this epoch's evaluation
         self.batch_in_epoch = 0
         self._position = 0
         self.monitor.end_of_epoch(self, record)
@@ -339,7 +343,7 @@ class Trainer:
         return self.loss.predict_labels(self.network.predict(x))
 
     def snapshot(self, **options):
-        """A `TrainingSnapshot` of array copies for any UI; see snapshot.build_snapshot."""
-        from .snapshot import build_snapshot
+        """The `RunRecord` of this moment (array copies); options as for `record.build_record`."""
+        from nnviz.core.record import build_record
 
-        return build_snapshot(self, **options)
+        return build_record(self, **options)

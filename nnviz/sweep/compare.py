@@ -19,8 +19,8 @@ from nnviz.core.errors import ExportError, NnvizError
 from nnviz.core.history import EPOCH_FIELDS
 from nnviz.core.presets import PRESETS
 
-from .grid import SHORT_NAMES, format_hidden
-from .run_data import RunData, flatten_settings
+from nnviz.sweep.axes import SHORT_NAMES, format_hidden
+from nnviz.core.run_folder import RunData, flatten_settings
 
 METRICS = tuple(name for name in EPOCH_FIELDS if name not in ("epoch", "iteration"))
 METRIC_TITLES = {

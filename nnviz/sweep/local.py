@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .grid import SweepRun
-from .run_data import run_state
-from .sweep_folder import LOG_FILE, RunOutcome, child_environment, last_error_line, train_command
+from nnviz.sweep.axes import SweepRun
+from nnviz.core.run_folder import run_state
+from nnviz.sweep.sweep_folder import LOG_FILE, RunOutcome, child_environment, last_error_line, train_command
 
 POLL_SECONDS = 0.1
 STATUS_SECONDS = 0.5

@@ -7,6 +7,7 @@ folders, and optionally ``sweep.json`` listing them in grid order.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -16,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from nnviz.core.config import RunConfig, load_config
+from nnviz.core.config import RunConfig, load_config, read_text_file
 from nnviz.core.errors import NnvizError
-from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON
+from nnviz.core.limits import MAX_TEXT_FILE_BYTES
+from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON, complete_run_state
 
 MANIFEST = "sweep.json"
 DONE_STATES = ("finished", "diverged")  # a run in one of these states is not run again
@@ -89,8 +91,10 @@ def flatten_settings(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def read_metrics_csv(path: Path) -> dict[str, np.ndarray]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        rows = list(csv.reader(io.StringIO(read_text_file(path, MAX_TEXT_FILE_BYTES), newline="")))
+    except (ValueError, csv.Error) as exc:  # too long, not a file, not text, a field over csv's limit
+        raise RunFolderError(f"{path} is not an nnviz metrics file: {exc}") from None
     if not rows or "epoch" not in rows[0]:
         raise RunFolderError(f"{path} has no header row with an epoch column")
     header = rows[0]
@@ -109,13 +113,13 @@ def read_metrics_csv(path: Path) -> dict[str, np.ndarray]:
 
 
 def run_state(folder: Path) -> str | None:
-    """"finished"/"diverged"/... from metrics.json, or None when the run has not ended (or is broken)."""
+    """"finished"/"diverged"/... from metrics.json, or None when the run has not ended, is broken, or
+    lacks a file (killed while writing its model)."""
     try:
-        metrics = json.loads((folder / METRICS_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        metrics = json.loads(read_text_file(folder / METRICS_JSON, MAX_TEXT_FILE_BYTES))
+    except (OSError, ValueError, RecursionError):
         return None
-    state = metrics.get("state") if isinstance(metrics, dict) else None
-    return state if isinstance(state, str) else None
+    return complete_run_state(folder, metrics)  # "finished" only with every file of the run there
 
 
 def is_done(folder: Path) -> bool:
@@ -133,9 +137,11 @@ def load_run(path: str | Path) -> RunData:
         raise RunFolderError(f"{folder}: no {METRICS_JSON} (not run yet, still running, or it failed)")
     config = load_config(folder / CONFIG_FILE)
     try:
-        metrics = json.loads((folder / METRICS_JSON).read_text(encoding="utf-8"))
+        metrics = json.loads(read_text_file(folder / METRICS_JSON, MAX_TEXT_FILE_BYTES))
     except (OSError, ValueError) as exc:
         raise RunFolderError(f"{folder / METRICS_JSON} is unreadable: {exc}") from None
+    except RecursionError:
+        raise RunFolderError(f"{folder / METRICS_JSON} nests too deeply to be nnviz's figures") from None
     if not isinstance(metrics, dict):
         raise RunFolderError(f"{folder / METRICS_JSON} is not a table of figures")
     try:

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.errors import NnvizError
 
-from .grid import SweepRun
-from .run_data import run_state
-from .sweep_folder import LOG_FILE, PACKAGE_ROOT, RunOutcome, last_error_line, train_command
+from nnviz.sweep.axes import SweepRun
+from nnviz.core.run_folder import run_state
+from nnviz.sweep.sweep_folder import LOG_FILE, PACKAGE_ROOT, RunOutcome, last_error_line, train_command
 
 SCRIPT_NAME = "sweep.sbatch"
 SLURM_LOG_DIR = "slurm"
@@ -95,7 +96,7 @@ def write_job_script(runs: list[SweepRun], out: Path, data_dir: str | None, opti
     path = out / SCRIPT_NAME
     try:
         (out / SLURM_LOG_DIR).mkdir(parents=True, exist_ok=True)  # Slurm does not create it
-        path.write_text(job_script(runs, out, data_dir, options), encoding="utf-8")
+        atomic_write_bytes(path, job_script(runs, out, data_dir, options).encode())
         path.chmod(0o755)
     except OSError as exc:
         raise NnvizError(f"cannot write {path}: {exc.strerror or exc}") from None

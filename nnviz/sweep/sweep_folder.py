@@ -1,7 +1,8 @@
 """A sweep folder: one run folder per combination, ``sweep.json`` listing them, and the train command.
 
-Resuming is by files: a run folder whose ``metrics.json`` says "finished" or "diverged" is done
-and never run again; any other run folder gets its ``config.toml`` (re)written and runs.
+Resuming is by files: a run folder whose ``metrics.json`` says "finished" or "diverged" (and whose
+files it lists are all there) is done and never run again; any other run folder is cleared of a
+previous attempt's results, gets its ``config.toml`` (re)written and runs.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import nnviz
 from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.config import load_config
 from nnviz.core.errors import ConfigError, NnvizError
-from nnviz.core.run_folder import CONFIG_FILE, METRICS_JSON
+from nnviz.core.run_folder import CONFIG_FILE, clear_run_files
 
-from .compare import format_setting
-from .grid import SweepRun
-from .run_data import MANIFEST, flatten_settings, run_state
+from nnviz.sweep.compare import format_setting
+from nnviz.sweep.axes import SweepRun
+from nnviz.core.run_folder import MANIFEST, flatten_settings, run_state
 
 LOG_FILE = "train.log"
 PACKAGE_ROOT = Path(nnviz.__file__).resolve().parent.parent
@@ -72,7 +73,7 @@ def prepare_sweep_folder(out: Path, runs: list[SweepRun], description: dict) -> 
             continue
         try:
             folder.mkdir(exist_ok=True)
-            (folder / METRICS_JSON).unlink(missing_ok=True)  # a stale, unfinished one
+            clear_run_files(folder)  # an unfinished attempt's files: never beside this run's
             run.config.save(folder / CONFIG_FILE)
         except OSError as exc:
             raise NnvizError(f"cannot write {folder / CONFIG_FILE}: {exc.strerror or exc}") from None

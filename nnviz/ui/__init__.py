@@ -1,5 +1,5 @@
 """The Qt window (PySide6 + pyqtgraph). ``nnviz.core`` never imports this package."""
 
-from .refcount_guard import protect_singletons
+from nnviz.ui.refcount_guard import protect_singletons
 
 protect_singletons()  # before any Qt call: see refcount_guard

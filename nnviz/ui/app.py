@@ -9,9 +9,9 @@ import time
 
 from PySide6 import QtWidgets
 
-from . import theme
-from .errors import install_exception_hooks
-from .main_window import MainWindow, env_flag
+from nnviz.ui import screen_fit, theme
+from nnviz.ui.errors import install_exception_hooks
+from nnviz.ui.main_window import MainWindow, env_flag
 
 
 def run_app(data_dir: str | None = None, preset: str | None = None, *, argv: list[str] | None = None) -> int:
@@ -31,9 +31,7 @@ def run_app(data_dir: str | None = None, preset: str | None = None, *, argv: lis
     window = MainWindow(data_dir=data_dir, preset=preset, autostart=env_flag("NNVIZ_AUTOSTART"))
     install_exception_hooks(lambda: window)
     if window.settings.value("window/geometry") is None:
-        screen = app.primaryScreen().availableGeometry() if app.primaryScreen() else None
-        width, height = (min(1600, screen.width()), min(1000, screen.height())) if screen else (1600, 1000)
-        window.resize(width, height)
+        screen_fit.first_size(window)
     window.show()
     quit_after = os.environ.get("NNVIZ_QUIT_AFTER")
     if quit_after:

@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     from nnviz.core.presets import preset_config
     from nnviz.core.trainer import Trainer
 
-    from . import theme
-    from .main_window import MainWindow
+    from nnviz.ui import theme
+    from nnviz.ui.main_window import MainWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["nnviz-bench"])
     theme.configure_pyqtgraph()

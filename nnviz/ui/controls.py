@@ -12,13 +12,14 @@ import re
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.config import HIDDEN_ACTIVATIONS, RunConfig
-from nnviz.core.datasets import dataset_status, list_datasets
+from nnviz.core.data.loading import dataset_status, list_datasets
 from nnviz.core.errors import NnvizError
 from nnviz.core.losses import LOSSES
 from nnviz.core.presets import PRESETS
 
-from .download_dialog import picker_entries
-from .trainer_views import RunInfo
+from nnviz.ui.download_dialog import picker_entries
+from nnviz.core.trainer_queries import RunInfo
+from nnviz.ui import theme
 
 TABLE_COLUMNS = ("layer", "output", "weights", "biases", "total")
 DOWNLOAD_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1  # download name of a data set not here yet
@@ -51,7 +52,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         column.addWidget(self._build_architecture_box(), 1)
         column.addWidget(self._build_hyper_box())
         self.setWidget(body)
-        self.setMinimumWidth(400)
+        self.setMinimumWidth(280)  # fits beside the panels on a 1024-wide projector; scrolls
 
     # --- building ----------------------------------------------------------------------------
     def _build_run_box(self) -> QtWidgets.QGroupBox:
@@ -96,7 +97,7 @@ class ControlPanel(QtWidgets.QScrollArea):
             if entry is not None:
                 box.setItemData(index, entry.label, QtCore.Qt.ItemDataRole.ToolTipRole)
             if not ready:
-                box.setItemData(index, QtGui.QColor("#777777"), QtCore.Qt.ItemDataRole.ForegroundRole)
+                box.setItemData(index, QtGui.QColor(theme.GREY_50), QtCore.Qt.ItemDataRole.ForegroundRole)
                 if entry is not None and where.startswith("download"):
                     box.setItemData(index, entry.download_name, DOWNLOAD_ROLE)
         if self.config is not None:

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.core.datasets import IMAGE_DATASETS, dataset_cache_dir, dataset_status
-from nnviz.core.downloads import (
+from nnviz.core.data.loading import IMAGE_DATASETS, dataset_cache_dir, dataset_status
+from nnviz.core.data.downloads import (
     DEFAULT_TIMEOUT,
     DOWNLOADS,
     DownloadCancelled,

@@ -18,8 +18,8 @@ from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.evaluation import BinaryEvaluation, ClassMetrics, OperatingPoint, SplitEvaluation
 
-from . import theme
-from .panels import ConfusionMatrixPanel, Panel
+from nnviz.ui import theme
+from nnviz.ui.panels import ConfusionMatrixPanel, Panel
 
 # Okabe-Ito, as the curves: precision, recall, F1.
 METRIC_COLOURS = (("precision", "#0072B2"), ("recall", "#E69F00"), ("f1", "#009E73"))
@@ -150,11 +150,9 @@ def write_evaluation_pngs(folder: Path, evaluation: SplitEvaluation, class_names
                           binary: BinaryEvaluation | None = None, width: int = 1920) -> list[Path]:
     """Write ``per-class.png``, ``confusion.png`` and, for a two-class view, ``roc.png`` into
     ``folder``; returns their paths. Raises ExportError."""
-    from nnviz.headless import _quiet_offscreen_messages
-    from nnviz.sweep.figure import ensure_qt_app  # offscreen without a display
+    from nnviz.ui.offscreen import ensure_app  # offscreen without a display
 
-    ensure_qt_app()
-    QtCore.qInstallMessageHandler(_quiet_offscreen_messages)
+    ensure_app()
     theme.configure_pyqtgraph()
     names = [str(n) for n in class_names]
     per_class = PerClassMetricsFigure()

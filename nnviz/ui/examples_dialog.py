@@ -6,8 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from .panels.mosaic import MosaicView
-from .trainer_views import CellExamples
+from nnviz.ui.panels.mosaic import MosaicView
+from nnviz.core.trainer_queries import CellExamples
 
 
 class ExamplesDialog(QtWidgets.QDialog):

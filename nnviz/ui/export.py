@@ -10,7 +10,7 @@ from PySide6 import QtWidgets
 
 from nnviz.core.errors import ExportError
 
-from .panels import Panel, applies_to
+from nnviz.ui.panels import Panel, applies_to
 
 DEFAULT_WIDTH = 1920  # a full-HD slide
 

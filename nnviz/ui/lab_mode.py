@@ -1,4 +1,4 @@
-"""Training or Labs: the window's two modes (issue 5: each lab is "a tab or mode of the main window").
+"""Training or Labs: the window's two modes (each lab is a tab of the window).
 
 Docks cannot live inside a tab, so the labs are the window's central widget: of size 0 in Training
 mode (the docks then fill the window, as before), full size in Labs mode while every dock and the
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nnviz.labs.lab_tabs import make_lab_tabs
-from nnviz.labs.registry import LABS
+from nnviz.ui.labs.lab_tabs import make_lab_tabs
+from nnviz.ui.labs.registry import LABS
 
 TRAINING, LABS_MODE = "training", "labs"
 QWIDGETSIZE_MAX = (1 << 24) - 1

@@ -7,38 +7,38 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.config import RunConfig
-from nnviz.core.errors import ExportError
+from nnviz.core.live_settings import LIVE_SETTINGS
 
-from . import download_dialog
-from . import settings as stored
-from . import theme
-from .controls import ControlPanel
-from .errors import show_error
-from .frame_budget import DEFAULT_DRAW_BUDGET
-from .examples_dialog import ExamplesDialog
-from .frame_budget import FrameBudget
-from .lab_mode import TRAINING, LabMode
-from .export import ExportDialog, ExportOptions, export_all, export_panel
-from .panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
-from .probe_controls import ProbeControls
-from .run_actions import RunActions
-from .session_runs import SessionRuns
-from .status import RunStatusBar
-from .trainer_views import RunInfo
-from .twin_run import CHANGES, TwinDialog, TwinRun
-from .window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
-from .worker import TrainingWorker
+from nnviz.ui import download_dialog, screen_fit, theme
+from nnviz.ui import settings as stored
+from nnviz.ui.controls import ControlPanel
+from nnviz.ui.errors import show_error
+from nnviz.ui.examples_dialog import ExamplesDialog
+from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET, MIN_RATE, FrameBudget
+from nnviz.ui.lab_mode import TRAINING, LabMode
+from nnviz.ui.notice_bars import HealthBar, MissingDataBar
+from nnviz.ui.export_actions import PanelExportActions
+from nnviz.ui.panels import ConfusionMatrixPanel, CurvesPanel, Panel, create_panels
+from nnviz.ui.probe_controls import ProbeControls
+from nnviz.ui.run_actions import RunActions
+from nnviz.ui.session_runs import SessionRuns
+from nnviz.ui.status import RunStatusBar
+from nnviz.core.trainer_queries import RunInfo
+from nnviz.ui.twin_run import CHANGES, TwinDialog, TwinRun
+from nnviz.ui.window_fit import ScreenFit
+from nnviz.ui.presentation import Presentation
+from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
+from nnviz.ui.worker import TrainingWorker
 
 SNAPSHOT_RATE = 20.0
 DRAW_SLICE = 0.025  # seconds of panel drawing per event-loop turn
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
     frame_finished = QtCore.Signal()  # every visible panel has drawn the latest snapshot
 
     def __init__(self, *, data_dir: str | None = None, preset: str | None = None,
@@ -47,7 +47,7 @@ class MainWindow(QtWidgets.QMainWindow):
         theme.configure_pyqtgraph()  # run_app does it too; tests and benches build windows directly
         self.setWindowTitle("nnviz")
         self.settings = settings if settings is not None else stored.default_settings()
-        self.data_dir = data_dir
+        self.data_dir = data_dir = data_dir or stored.saved_data_dir(self.settings)
         self.autostart = autostart
         self.config: RunConfig | None = None  # the run the worker holds
         self.run_info: RunInfo | None = None
@@ -57,9 +57,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._drawing = False
         self._frame_started = 0.0
         self._closed = False
-        rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE)
+        rate = stored.read_float(self.settings, "view/snapshot_rate", SNAPSHOT_RATE, MIN_RATE, 60.0)
         self.worker = TrainingWorker(data_dir, snapshot_rate=rate)
-        self.frame_budget = FrameBudget(rate, budget=stored.read_float(self.settings, "view/draw_budget", DEFAULT_DRAW_BUDGET))
+        budget = stored.read_float(self.settings, "view/draw_budget", DEFAULT_DRAW_BUDGET, 0.01, 0.9)
+        self.frame_budget = FrameBudget(rate, budget=budget)
         self.budget_timer = QtCore.QTimer(self)
         self.budget_timer.setInterval(500)
         self.budget_timer.timeout.connect(self._check_frame_budget)
@@ -74,24 +75,32 @@ class MainWindow(QtWidgets.QMainWindow):
         probe_bar.setObjectName("toolbar-input")
         probe_bar.addWidget(self.probe)
         self.addToolBar(probe_bar)
+        self.probe_bar = probe_bar
         self.divergence_bar = DivergenceBar(self)
+        self.health_bar = HealthBar(self)
+        self.missing_data = MissingDataBar(self)
         self.status = RunStatusBar()
         self.setStatusBar(self.status)
         self.docks = build_docks(self, self.controls, self.panels)
+        self._compact = False  # the arrangement in force: the 2x2 grid (True: tabs)
         self.session_runs = SessionRuns(self)
         add_runs_dock(self, self.docks, self.session_runs.panel)
         self.twin = TwinRun(self, data_dir, rate)
         self.lab_mode = LabMode(self, data_dir)
         self.lab_mode.install([self.run_actions.toolbar, probe_bar])
         self.insertToolBar(self.run_actions.toolbar, self.lab_mode.toolbar)
+        self.presentation = Presentation(self)
         build_menus(self, rate)
         self.examples_dialog = ExamplesDialog(self)
         self._connect()
         self._restore_layout()
+        self.presentation.restore()
         self.run_actions.show_state("empty")
         self.thread.started.connect(self.worker.run_loop)
         self.thread.start()
-        self.load_config(stored.initial_config(self.settings, data_dir, preset))
+        start = stored.start_run(self.settings, data_dir, preset)
+        self.missing_data.offer(start)  # a fallback for missing data says so and is not remembered
+        self.load_config(start.config)
 
     # --- wiring ------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -104,6 +113,7 @@ class MainWindow(QtWidgets.QMainWindow):
         w.state_changed.connect(self.on_state_changed, queued)
         w.error_raised.connect(self.on_worker_error, queued)
         w.load_failed.connect(self.on_load_failed, queued)
+        w.config_changed.connect(self.on_config_changed, queued)
         w.examples_ready.connect(self.examples_dialog.show_examples, queued)
         a = self.run_actions
         a.start_pause.triggered.connect(self.toggle_run)
@@ -111,7 +121,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a.step_epoch.triggered.connect(lambda: self.send_run_command("step_epoch"))
         a.stop.triggered.connect(lambda: self.send_run_command("stop"))
         a.reset.triggered.connect(self.reset_run)
-        a.export_all.triggered.connect(self.export_all_panels)
+        a.export_all.triggered.connect(lambda: self.export_all_panels())  # not triggered's `checked` as a folder
         a.speed.currentIndexChanged.connect(lambda: self.send_run_command("set_speed", a.speed.currentData()))
         self.controls.download_requested.connect(self.on_download_requested)
         self.twin.overlay_changed.connect(self.update_overlays)
@@ -127,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         confusion.evaluate_requested.connect(lambda: w.send("evaluate"))
         self.examples_dialog.example_chosen.connect(lambda split, i: w.send("set_probe", "index", i, split))
         self.divergence_bar.retry.connect(self.retry_smaller_learning_rate)
+        self.health_bar.reset_requested.connect(self.reset_with_changes)
         for name, dock in self.docks.items():
             if name in self.panels:
                 dock.visibilityChanged.connect(lambda visible, n=name: self._panel_shown(n, visible))
@@ -142,6 +153,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status.show_snapshot(snapshot)
         self.probe.show_probe(snapshot)
         self.divergence_bar.show_snapshot(snapshot)
+        self.health_bar.show_snapshot(snapshot)
         curves.show_snapshot(snapshot)  # always, even hidden: it must take every tail of the loss curve
         # Panels draw and paint in short event-loop turns, so the window never stops answering
         # for a whole frame (Qt would otherwise paint every dirty panel in one go).
@@ -187,7 +199,8 @@ class MainWindow(QtWidgets.QMainWindow):
         convolutional = any(row.name.startswith("conv2d") for row in info.layers)
         self.docks["feature-maps" if convolutional else "activations"].raise_()
         self.setWindowTitle(f"nnviz · {info.config.preset} on {info.dataset_name}")
-        stored.save_config(self.settings, info.config)
+        self.health_bar.set_seed(info.config.training.seed)
+        self.remember(info.config)
         self.session_runs.run_loaded()
         if self.autostart:
             self.autostart = False
@@ -290,17 +303,16 @@ class MainWindow(QtWidgets.QMainWindow):
         """Learning rate, momentum and batch size act from the next batch; epochs extend the run."""
         if self.config is None:
             return
-        dotted = {"learning_rate": "optimizer.learning_rate", "momentum": "optimizer.momentum",
-                  "batch_size": "training.batch_size", "epochs": "training.epochs"}[name]
-        self.worker.send(f"set_{name}", value)
-        changes = {dotted: value} if name != "epochs" else {dotted: value, "training.iterations": None}
-        self.config = self.config.with_changes(**changes)
-        self.controls.config = self.config
-        if self.twin.active and dotted != self.twin.dotted:
-            self.twin.send(f"set_{name}", value)  # keep A and B different in one setting only
-        if name == "epochs":
-            self.status.total_epochs = int(value)
-        stored.save_config(self.settings, self.config)
+        self.worker.send("set_live", name, value)  # the worker answers with config_changed
+        if self.twin.active and LIVE_SETTINGS[name].config_key != self.twin.dotted:
+            self.twin.send("set_live", name, value)  # keep A and B different in one setting only
+
+    def on_config_changed(self, config: RunConfig) -> None:
+        """The worker's config after a live change: the settings in force, shown and remembered."""
+        self.config = config
+        self.controls.config = config
+        self.status.total_epochs = config.training.epochs
+        self.remember(config)
 
     def on_config_edited(self, config: RunConfig) -> None:
         """A change that needs a new network: ask first if the current run has progressed."""
@@ -310,49 +322,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self.load_config(config)
 
     def retry_smaller_learning_rate(self, learning_rate: float) -> None:
+        self.reset_with_changes({"optimizer.learning_rate": learning_rate})
+
+    def reset_with_changes(self, changes: dict) -> None:
         if self.config is not None:
-            self.load_config(self.config.with_changes(**{"optimizer.learning_rate": learning_rate}))
+            self.load_config(self.config.with_changes(**changes))
 
-    # --- export ------------------------------------------------------------------------------
-    def export_panel(self, panel: Panel, fmt: str) -> None:
-        folder = Path(self.settings.value("export/folder", str(Path.home())))
-        width = int(stored.read_float(self.settings, "export/width", 1920))
-        white = stored.read_bool(self.settings, "export/white", True)
-        options = ExportDialog.ask(panel.title, folder / f"{panel.name}.{fmt}", width, white, svg=fmt == "svg",
-                                   parent=self)
-        if options is not None:
-            self.write_panel(panel, options)
+    def remember(self, config: RunConfig) -> None:
+        """Save ``config`` as the run to open next time, unless it is a fallback for missing data."""
+        if not self.missing_data.is_fallback(config):
+            stored.save_config(self.settings, config)
 
-    def write_panel(self, panel: Panel, options: ExportOptions) -> Path | None:
-        """Export one panel; a failure becomes a message box and the window goes on."""
-        try:
-            path = export_panel(panel, options)
-        except ExportError as exc:
-            show_error(self, "Export failed", str(exc))
-            return None
-        self.settings.setValue("export/folder", str(path.parent))
-        self.settings.setValue("export/width", options.width)
-        self.settings.setValue("export/white", options.white_background)
-        self.statusBar().showMessage(f"Wrote {path}", 5000)
-        return path
-
-    def export_all_panels(self, folder: str | None = None) -> list[Path]:
-        if folder is None:
-            start = self.settings.value("export/folder", str(Path.home()))
-            folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every panel into", start)
-            if not folder:
-                return []
-        width = int(stored.read_float(self.settings, "export/width", 1920))
-        white = stored.read_bool(self.settings, "export/white", True)
-        kind = self.run_info.dataset_kind if self.run_info else "image"
-        try:
-            written = export_all(self.panels, folder, width=width, white_background=white, dataset_kind=kind)
-        except ExportError as exc:
-            show_error(self, "Export failed", str(exc))
-            return []
-        self.settings.setValue("export/folder", str(folder))
-        self.statusBar().showMessage(f"Wrote {len(written)} PNGs to {folder}", 5000)
-        return written
+    def set_data_dir(self, folder: str) -> None:
+        """The folder holding ``<data set>/`` for every run from now on, remembered across starts."""
+        self.data_dir = folder
+        for holder in (self.worker, self.controls, self.twin, self.lab_mode.tabs):
+            holder.data_dir = folder
+        stored.save_data_dir(self.settings, folder)
+        self.controls.refresh_datasets()
 
     # --- layout and closing ------------------------------------------------------------------
     def set_snapshot_rate(self, per_second: float) -> None:
@@ -371,19 +358,21 @@ class MainWindow(QtWidgets.QMainWindow):
             self.worker.send("set_snapshot_rate", rate)
 
     def _restore_layout(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
+        geometry = stored.read_bytes(self.settings, "window/geometry")
+        state = stored.read_bytes(self.settings, "window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-        speed = self.settings.value("run/speed_index", 0)
-        self.run_actions.speed.setCurrentIndex(int(speed) if str(speed).isdigit() else 0)
+            screen_fit.clamp_to_screen(self)
+        if state is not None and self.restoreState(state):
+            self._compact = stored.read_bool(self.settings, "window/compact", False)
+        self.run_actions.speed.setCurrentIndex(stored.read_index(self.settings, "run/speed_index",
+                                                                 self.run_actions.speed.count()))
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.lab_mode.set_mode(TRAINING)  # the layout saved is the training one
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/compact", bool(self._compact))
         self.settings.setValue("run/speed_index", self.run_actions.speed.currentIndex())
         self.settings.sync()
         self.shutdown()
@@ -399,7 +388,11 @@ class MainWindow(QtWidgets.QMainWindow):
         twin_ended = self.twin.stop(timeout_ms)
         self.worker.send("quit")
         self.thread.quit()
-        return self.thread.wait(timeout_ms) and twin_ended
+        ended = self.thread.wait(timeout_ms)
+        if ended and self.worker.config is not None:  # a live change still on its way is kept too
+            self.remember(self.worker.config)
+            self.settings.sync()
+        return ended and twin_ended
 
 
 def env_flag(name: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
 PROBE_SPLITS = (("test", "test"), ("validation", "val"), ("training", "train"))
 
@@ -45,9 +45,9 @@ class ProbeControls(QtWidgets.QWidget):
     def request(self, mode: str) -> None:
         self.probe_requested.emit(mode, self.index_box.value(), self.split_box.currentData())
 
-    def show_probe(self, snapshot: TrainingSnapshot) -> None:
+    def show_probe(self, snapshot: RunRecord) -> None:
         """Follow the worker's choice without echoing a request back."""
-        size = int(snapshot.extras.get("probe_split_size", 0))
+        size = snapshot.probe_split_size
         for widget in (self.index_box, self.split_box):
             widget.blockSignals(True)
         if size:

@@ -45,7 +45,8 @@ class RunActions(QtCore.QObject):
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.export_all)
         for action in (self.start_pause, self.step_batch, self.step_epoch, self.stop, self.reset, self.export_all):
-            window.addAction(action)  # shortcuts work whatever has the focus
+            window.addAction(action)
+        self.keys = RunKeys(window, (self.start_pause, self.step_batch, self.step_epoch, self.stop))
 
     def show_state(self, state: str) -> None:
         steppable = state in ("ready", "paused")
@@ -55,3 +56,32 @@ class RunActions(QtCore.QObject):
         self.step_epoch.setEnabled(steppable)
         self.stop.setEnabled(state in ("ready", "paused", "running"))
         self.reset.setEnabled(state not in ("loading", "empty"))
+
+
+class RunKeys(QtCore.QObject):
+    """Space, B, E and Esc act on the run whatever has the focus. A text field would otherwise take
+    them (Space typed into the learning-rate field, training never started): the field's edit is
+    committed first, so "type 0.5, press Space" trains with 0.5, and the key then goes to its action.
+    No field of the training window needs these keys as text."""
+
+    def __init__(self, window: QtWidgets.QMainWindow, actions: tuple[QtGui.QAction, ...]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.keys = {action.shortcut()[0] for action in actions if not action.shortcut().isEmpty()}
+        QtWidgets.QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() != QtCore.QEvent.Type.ShortcutOverride or not isinstance(watched, QtWidgets.QWidget):
+            return False
+        if watched.window() is not self.window:
+            return False  # dialogs and floating labs keep their keys
+        combination = QtCore.QKeyCombination(event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier,
+                                             QtCore.Qt.Key(event.key()))
+        if combination not in self.keys:
+            return False
+        spin = watched if isinstance(watched, QtWidgets.QAbstractSpinBox) else watched.parent()
+        if isinstance(spin, QtWidgets.QAbstractSpinBox):
+            spin.interpretText()  # commit what was typed; an unparsable text falls back to the last value
+            if hasattr(spin, "textFromValue"):  # a blanked field shows the value in force again
+                spin.lineEdit().setText(spin.textFromValue(spin.value()))
+        return True  # not accepted: the shortcut fires instead of the field taking the key

@@ -20,8 +20,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.errors import NnvizError
 from nnviz.sweep.compare import differing_settings, label_runs
-from nnviz.sweep.figure import run_colour
-from nnviz.sweep.run_data import RunData, is_run_folder, list_run_folders, load_run
+from nnviz.ui.compare_figure import run_colour
+from nnviz.core.run_folder import RunData, is_run_folder, list_run_folders, load_run
 
 COLUMNS = ("run", "preset", "differs", "final accuracy", "time")
 PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole

@@ -1,4 +1,4 @@
-"""Runs in the window (issue 7 §1): the Runs dock, saving this session's runs, overlays, reopening.
+"""Runs in the window: the Runs dock, saving this session's runs, overlays, reopening.
 
 File reading happens in `RunsPanel`; the trainer is only touched by the worker, so saving a run is a
 worker command (``save_run``) whose ``run_saved`` signal adds the new folder to the Runs dock. A run
@@ -17,14 +17,14 @@ from PySide6 import QtCore, QtGui
 
 from nnviz.core.config import load_config
 from nnviz.core.errors import NnvizError
-from nnviz.core.snapshot import EpochCurves
-from nnviz.sweep.figure import run_colour
-from nnviz.sweep.run_data import RunData
+from nnviz.core.record import EpochCurves
+from nnviz.ui.compare_figure import run_colour
+from nnviz.core.run_folder import RunData
 
-from . import settings as stored
-from .errors import show_error
-from .panels.curves import CurveOverlay
-from .runs_panel import RunsPanel
+from nnviz.ui import settings as stored
+from nnviz.ui.errors import show_error
+from nnviz.ui.panels.curves import CurveOverlay
+from nnviz.ui.runs_panel import RunsPanel
 
 SPLIT_ORDER = ("val", "test", "train")
 
@@ -32,7 +32,7 @@ SPLIT_ORDER = ("val", "test", "train")
 def default_runs_folder(settings: QtCore.QSettings) -> Path:
     """The setting ``runs/session_folder``; else ``<user data>/nnviz/runs``, or, for a window given
     its own settings file (tests, a lecture's own profile), ``runs`` beside that file."""
-    value = settings.value("runs/session_folder")
+    value = stored.read_text(settings, "runs/session_folder")
     if value:
         return Path(value)
     if settings.fileName() != stored.default_settings().fileName():
@@ -71,7 +71,7 @@ class SessionRuns(QtCore.QObject):
         self.panel = RunsPanel()
         self.run_overlays: list[CurveOverlay] = []
         self._saved_this_run = False
-        chosen = window.settings.value("runs/folder")
+        chosen = stored.read_text(window.settings, "runs/folder")
         folder = Path(chosen) if chosen else default_runs_folder(window.settings)
         if folder.is_dir():
             self.panel.set_folder(folder)

@@ -7,20 +7,20 @@ import math
 
 from PySide6 import QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
 STATE_WORDS = {"empty": "no run", "loading": "loading…", "ready": "ready", "running": "running",
                "paused": "paused", "diverged": "diverged", "finished": "finished", "stopped": "stopped"}
 
 
-def status_text(snapshot: TrainingSnapshot, state: str, total_epochs: int) -> str:
+def status_text(snapshot: RunRecord, state: str, total_epochs: int) -> str:
     """E.g. "Epoch 3 / 30 · batch 312 / 5,000 · 61,000 samples/s · running"."""
     epoch = snapshot.epoch if state == "finished" or snapshot.batch_in_epoch == 0 and snapshot.epoch else \
         snapshot.epoch + 1
     epoch = max(epoch, 1)
     batch = snapshot.batches_in_epoch if state == "finished" or (snapshot.batch_in_epoch == 0 and snapshot.epoch) \
         else snapshot.batch_in_epoch
-    speed = snapshot.extras.get("wall_samples_per_second") or snapshot.samples_per_second
+    speed = snapshot.wall_samples_per_second or snapshot.samples_per_second
     parts = [f"Epoch {epoch} / {total_epochs}", f"batch {batch:,} / {snapshot.batches_in_epoch:,}",
              f"iteration {snapshot.iteration:,}"]
     if state == "running" and speed > 0:
@@ -29,7 +29,7 @@ def status_text(snapshot: TrainingSnapshot, state: str, total_epochs: int) -> st
     return " · ".join(parts)
 
 
-def accuracy_text(snapshot: TrainingSnapshot) -> str:
+def accuracy_text(snapshot: RunRecord) -> str:
     curves = snapshot.epochs
     for split, label in (("val", "validation"), ("test", "test"), ("train", "train")):
         values = getattr(curves, f"{split}_accuracy")
@@ -42,6 +42,10 @@ class RunStatusBar(QtWidgets.QStatusBar):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.run_label = QtWidgets.QLabel("no run")
+        # It wraps onto a second line rather than widening the window past a projector's screen.
+        self.run_label.setWordWrap(True)
+        self.run_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.run_label.setMinimumWidth(200)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFixedWidth(220)
         self.progress.setFormat("epoch %p%")
@@ -53,8 +57,8 @@ class RunStatusBar(QtWidgets.QStatusBar):
         self.total_epochs = 1
         self.state = "empty"
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        self.state = snapshot.extras.get("run_state", self.state)
+    def show_snapshot(self, snapshot: RunRecord) -> None:
+        self.state = snapshot.run_state or self.state
         self.run_label.setText(status_text(snapshot, self.state, self.total_epochs))
         done = snapshot.batch_in_epoch if snapshot.batch_in_epoch or not snapshot.epoch else snapshot.batches_in_epoch
         self.progress.setRange(0, max(snapshot.batches_in_epoch, 1))

@@ -17,19 +17,42 @@ LABEL_POINT_SIZE = "12pt"
 TITLE_POINT_SIZE = "13pt"
 UI_POINT_SIZE = 11
 
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-TRAIN_COLOUR = "#0072B2"
-VAL_COLOUR = "#E69F00"
-TEST_COLOUR = "#009E73"
+# The palette: every colour the window, the labs and the exported figures use. Okabe & Ito (2008):
+# distinguishable with the common colour-vision deficiencies; yellow last (faint on white).
+BLUE, VERMILLION, GREEN, PURPLE = "#0072B2", "#D55E00", "#009E73", "#CC79A7"
+ORANGE, SKY_BLUE, BLACK, YELLOW = "#E69F00", "#56B4E9", "#000000", "#F0E442"
+OKABE_ITO = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK, YELLOW)
+GREY_90, GREY_80, GREY_70, GREY_60 = "#333333", "#444444", "#555555", "#666666"  # text and outlines
+GREY_50, GREY_40, GREY_30 = "#777777", "#999999", "#BBBBBB"
+HIGHLIGHT = "#fff3c4"  # pale yellow behind the step being explained
+
+TRAIN_COLOUR = BLUE
+VAL_COLOUR = ORANGE
+TEST_COLOUR = GREEN
 RAW_LOSS_COLOUR = (86, 180, 233, 60)  # light sky blue: the noise band behind the smoothed curve
-TRUE_COLOUR = "#009E73"
-WRONG_COLOUR = "#D55E00"
+TRUE_COLOUR = GREEN
+WRONG_COLOUR = VERMILLION
 NEUTRAL_COLOUR = "#8c8c8c"
 GAP_COLOUR = "#c8c8c8"  # between tiles of a mosaic: distinct from the white of a zero weight
 
 DIVERGING_MAP = "CET-D1"  # blue - white - red, symmetric around 0 (weights)
 SEQUENTIAL_MAP = "viridis"  # activations >= 0 (as in matplotlib)
 INK_MAP = "CET-L1"  # grey ramp, reversed: inputs drawn as dark ink on white paper
+
+
+BASE_SIZES = (TICK_POINT_SIZE, 12, 13, UI_POINT_SIZE)  # tick, label, title, widgets (points)
+scale = 1.0  # 1.0 normally; presentation mode makes every text larger from the back row
+
+
+def set_scale(factor: float) -> None:
+    """Scale every font size the panels ask for from now on (presentation mode)."""
+    global scale, TICK_POINT_SIZE, LABEL_POINT_SIZE, TITLE_POINT_SIZE, UI_POINT_SIZE
+    scale = factor
+    tick, label, title, ui = BASE_SIZES
+    TICK_POINT_SIZE = round(tick * factor)
+    LABEL_POINT_SIZE = f"{round(label * factor)}pt"
+    TITLE_POINT_SIZE = f"{round(title * factor)}pt"
+    UI_POINT_SIZE = round(ui * factor)
 
 
 def configure_pyqtgraph() -> None:

@@ -1,4 +1,4 @@
-"""A/B twin (issue 7 §1): "Run again with one change…" trains a second network beside the first.
+"""A/B twin: "Run again with one change…" trains a second network beside the first.
 
 Both trainers get the same seed, hence the same initial weights (when the architecture is the same)
 and the same batch order; only the chosen setting differs. The twin is a second `TrainingWorker`
@@ -17,20 +17,27 @@ from PySide6 import QtCore, QtWidgets
 from nnviz.core.config import HIDDEN_ACTIVATIONS, RunConfig
 from nnviz.core.errors import NnvizError
 from nnviz.core.losses import LOSSES
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.live_settings import LIVE_SETTINGS
+from nnviz.core.record import RunRecord
 
-from .controls import parse_hidden
-from .panels.curves import CurveOverlay, tail_continues, tail_x
-from .session_runs import overlay_from_epochs
-from .worker import TrainingWorker
+from nnviz.ui.controls import parse_hidden
+from nnviz.ui.panels.curves import CurveOverlay, tail_continues, tail_x
+from nnviz.ui.session_runs import overlay_from_epochs
+from nnviz.ui.worker import TrainingWorker
+from nnviz.ui import theme
 
-TWIN_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: apart from the train / validation / test colours
+TWIN_COLOUR = theme.PURPLE  # Okabe-Ito reddish purple: apart from the train / validation / test colours
 
 # setting -> (dotted config key, short label, parser of the typed value)
+def _live(name: str) -> tuple[str, str, object]:
+    setting = LIVE_SETTINGS[name]
+    return setting.config_key, setting.short, setting.parse
+
+
 CHANGES: dict[str, tuple[str, str, object]] = {
-    "learning rate": ("optimizer.learning_rate", "lr", float),
-    "batch size": ("training.batch_size", "batch", int),
-    "momentum": ("optimizer.momentum", "momentum", float),
+    "learning rate": _live("learning_rate"),
+    "batch size": _live("batch_size"),
+    "momentum": _live("momentum"),
     "hidden sizes": ("model.hidden", "hidden", parse_hidden),
     "activation": ("model.activation", "activation", str),
     "loss": ("model.loss", "loss", str),
@@ -111,11 +118,11 @@ class IterationLosses:
         self._x = np.zeros(0)
         self._loss = np.zeros(0, dtype=np.float32)
 
-    def add(self, snapshot: TrainingSnapshot) -> bool:
+    def add(self, snapshot: RunRecord) -> bool:
         """Append the snapshot's tail; False if it does not continue what is held (ask for all)."""
         if not tail_continues(snapshot, self._loss.shape[0]):
             return False
-        if snapshot.extras.get("loss_offset", 0) == 0:
+        if snapshot.loss_offset == 0:
             self._x, self._loss = np.zeros(0), np.zeros(0, dtype=np.float32)
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
         if tail.size:
@@ -185,7 +192,7 @@ class TwinRun(QtCore.QObject):
         return ended
 
     @QtCore.Slot(object)
-    def on_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def on_snapshot(self, snapshot: RunRecord) -> None:
         if self.worker is None:
             return
         if not self._losses.add(snapshot):

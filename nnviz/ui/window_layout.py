@@ -6,10 +6,11 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .frame_budget import DEFAULT_DRAW_BUDGET
-from .panels import Panel
+from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
+from nnviz.ui.panels import Panel
+from nnviz.ui.screen_fit import was_opened
 
 SNAPSHOT_RATES = (5.0, 10.0, 20.0, 30.0)
 Area = QtCore.Qt.DockWidgetArea
@@ -41,24 +42,45 @@ def build_docks(window: QtWidgets.QMainWindow, controls: QtWidgets.QWidget,
     for name, panel in panels.items():
         docks[name] = _dock(window, name, panel.title, panel)
     window.addDockWidget(Area.LeftDockWidgetArea, docks["controls"])
+    arrange_grid(window, docks)
+    return docks
+
+
+def arrange_grid(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDockWidget]) -> None:
+    """The 2x2 grid of panels right of the Run setup (the Runs dock, once there, behind the confusion matrix)."""
+    panels = [n for n in ("curves", "filters", "activations", "confusion", "decision-boundary", "feature-maps", "runs")
+              if n in docks]
+    opened = {name: was_opened(window, docks[name]) for name in panels}
+    for name in panels:
+        if name in docks:
+            docks[name].setFloating(False)
+            window.removeDockWidget(docks[name])
     window.addDockWidget(Area.RightDockWidgetArea, docks["curves"])
     window.splitDockWidget(docks["curves"], docks["filters"], QtCore.Qt.Orientation.Horizontal)
     window.splitDockWidget(docks["curves"], docks["activations"], QtCore.Qt.Orientation.Vertical)
     window.splitDockWidget(docks["filters"], docks["confusion"], QtCore.Qt.Orientation.Vertical)
     window.tabifyDockWidget(docks["filters"], docks["decision-boundary"])
     window.tabifyDockWidget(docks["activations"], docks["feature-maps"])
-    docks["filters"].raise_()
-    docks["activations"].raise_()
+    if "runs" in docks:
+        window.tabifyDockWidget(docks["confusion"], docks["runs"])
+    for name in panels:
+        docks[name].setVisible(opened[name])
+    for name in ("filters", "activations", "confusion"):
+        if opened[name]:
+            docks[name].raise_()
     window.resizeDocks([docks["controls"], docks["curves"], docks["filters"]], [410, 630, 560],
                        QtCore.Qt.Orientation.Horizontal)
     window.resizeDocks([docks["curves"], docks["activations"]], [440, 440], QtCore.Qt.Orientation.Vertical)
-    return docks
 
 
 def add_runs_dock(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDockWidget],
                   runs_panel: QtWidgets.QWidget) -> None:
     """The Runs dock, a tab behind the confusion matrix (drag it out to see both)."""
-    docks["runs"] = _dock(window, "runs", "Runs", runs_panel)
+    scroll = QtWidgets.QScrollArea()  # its buttons scroll rather than widen the panels' column
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    scroll.setWidget(runs_panel)
+    docks["runs"] = _dock(window, "runs", "Runs", scroll)
     window.tabifyDockWidget(docks["confusion"], docks["runs"])
     docks["confusion"].raise_()
     runs_panel.setMinimumWidth(0)
@@ -72,6 +94,7 @@ def build_menus(window, snapshot_rate: float) -> None:
     file_menu = menu.addMenu("&File")
     file_menu.addAction(window.session_runs.save_action)
     file_menu.addAction(window.session_runs.choose_action)
+    file_menu.addAction("Choose data folder…", window.missing_data.choose_folder)
     file_menu.addSeparator()
     file_menu.addAction(window.run_actions.export_all)
     file_menu.addSeparator()
@@ -88,6 +111,9 @@ def build_menus(window, snapshot_rate: float) -> None:
     window.stop_twin_action = run_menu.addAction("End the B run", window.stop_twin)
     window.stop_twin_action.setEnabled(False)
     view = menu.addMenu("&View")
+    view.addAction(window.presentation.action)
+    view.addAction(window.presentation.enlarge_action)
+    view.addSeparator()
     for dock in window.docks.values():
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
@@ -110,7 +136,8 @@ def build_menus(window, snapshot_rate: float) -> None:
         window, "Keys", "Space: start / pause\nB: step one batch\nE: step one epoch\nEsc: stop\n"
                         "Ctrl+R: reset (new random weights)\nCtrl+E: export every panel as PNG\n"
                         "Ctrl+S: save the run into the session runs folder\n"
-                        "Ctrl+Shift+A: run again with one change (A/B)\nCtrl+1: training panels\nCtrl+2: labs\n\n"
+                        "Ctrl+Shift+A: run again with one change (A/B)\nCtrl+1: training panels\nCtrl+2: labs\n"
+                        "F5: presentation mode\nF: enlarge the panel last clicked (again: back)\n\n"
                         "Drag a panel's title bar to rearrange; double-click it to float it, enlarged."))
 
 
@@ -135,7 +162,7 @@ class DivergenceBar(QtWidgets.QToolBar):
         self._suggested = 0.1
         self.setVisible(False)
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
         diverged = snapshot.state == "diverged"
         if diverged != self.isVisible():
             self.setVisible(diverged)

@@ -23,11 +23,13 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnviz.core.config import RunConfig
 from nnviz.core.errors import NnvizError
+from nnviz.core.live_settings import apply_live_setting
 from nnviz.core.model_io import load_model
 from nnviz.core.run_folder import write_run_folder
 from nnviz.core.trainer import DIVERGED, Trainer
 
-from .trainer_views import cell_examples, next_misclassified, panel_snapshot, run_info, usable_split
+from nnviz.core.record import build_record
+from nnviz.core.trainer_queries import cell_examples, next_misclassified, run_info, usable_split
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +42,14 @@ CHUNK_SECONDS = 0.01  # training time per chunk of batches at full speed
 
 
 class TrainingWorker(QObject):
-    snapshot_ready = Signal(object)  # TrainingSnapshot (extras["run_state"] holds the state)
+    snapshot_ready = Signal(object)  # RunRecord (its run_state is the worker's state)
     run_loaded = Signal(object)  # RunInfo of a freshly built trainer
     state_changed = Signal(str)
     error_raised = Signal(str, str)  # title, message
     examples_ready = Signal(object)  # CellExamples
     load_failed = Signal(str)  # why a new run could not be built (the old one goes on)
     run_saved = Signal(str)  # path of a run folder just written (save_run)
+    config_changed = Signal(object)  # the RunConfig in force after a live change
     loop_finished = Signal()
 
     def __init__(self, data_dir: str | None = None, snapshot_rate: float = 20.0) -> None:
@@ -166,17 +169,16 @@ class TrainingWorker(QObject):
         trainer = self.trainer
         if trainer is None:
             return
-        snapshot = panel_snapshot(trainer, probe_index=self._probe_index, probe_split=self._probe_split,
-                                  confusion_split=self._confusion_split, loss_offset=self._loss_sent)
-        self._loss_sent = trainer.history.n_iterations
         now = time.monotonic()
         mark_time, mark_samples = self._speed_mark
         if self.state == RUNNING and now - mark_time > 0.25:
             self._wall_speed = (self._samples - mark_samples) / (now - mark_time)
             self._speed_mark = (now, self._samples)
-        extras = snapshot.extras
-        extras["run_state"] = self.state
-        extras["wall_samples_per_second"] = self._wall_speed if self.state == RUNNING else 0.0
+        snapshot = build_record(trainer, probe_index=self._probe_index, probe_split=self._probe_split,
+                                confusion_split=self._confusion_split, loss_offset=self._loss_sent,
+                                run_state=self.state,
+                                wall_samples_per_second=self._wall_speed if self.state == RUNNING else 0.0)
+        self._loss_sent = trainer.history.n_iterations
         self._last_emit = now
         self._gui_ready.clear()
         self.snapshot_ready.emit(snapshot)
@@ -252,32 +254,14 @@ class TrainingWorker(QObject):
             self._set_state(RUNNING)
             self._epoch_target = self.trainer.epoch + 1
 
-    def _do_set_learning_rate(self, value: float) -> None:
-        self._change_setting("optimizer.learning_rate", value, "set_learning_rate")
-
-    def _do_set_momentum(self, value: float) -> None:
-        self._change_setting("optimizer.momentum", value, "set_momentum")
-
-    def _do_set_batch_size(self, value: int) -> None:
-        self._change_setting("training.batch_size", int(value), "set_batch_size")
-
-    def _change_setting(self, dotted: str, value, method: str) -> None:
-        """Settings the live trainer accepts between batches (they act on the next one)."""
+    def _do_set_live(self, name: str, value) -> None:
+        """A setting of the live table (learning rate, momentum, batch size, epochs): it acts from
+        the next batch; the new config goes back to the window, which keeps no copy of its own."""
         if self.trainer is None:
             return
-        getattr(self.trainer, method)(value)
-        self.config = self.config.with_changes(**{dotted: value})
-        if self.state != RUNNING:
-            self._emit_snapshot()
-
-    def _do_set_epochs(self, epochs: int) -> None:
-        """More (or fewer) epochs for the running trainer; an explicit count replaces an iteration limit."""
-        if self.trainer is None:
-            return
-        changes = {"training.epochs": int(epochs), "training.iterations": None}
-        self.config = self.config.with_changes(**changes)
-        self.trainer.set_epochs(epochs)
-        if self.state == FINISHED and not self.trainer.finished:
+        self.config = apply_live_setting(self.trainer, self.config, name, value)
+        self.config_changed.emit(self.config)
+        if self.state == FINISHED and not self.trainer.finished:  # more epochs for a finished run
             self._set_state(PAUSED)
         if self.state != RUNNING:
             self._emit_snapshot()

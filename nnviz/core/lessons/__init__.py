@@ -1,4 +1,4 @@
 """The maths of the labs, Qt-free: each module computes what one lab draws and prints.
 
-`nnviz.labs` draws these numbers; tests assert the lectures' figures against them directly.
+`nnviz.ui.labs` draws these numbers; tests assert the lectures' figures against them directly.
 """

@@ -9,7 +9,7 @@ import numpy as np
 from nnviz.core.layers import ACTIVATION_FUNCTIONS
 from nnviz.core.layers import softmax as softmax_rows
 
-from .text_table import format_table
+from nnviz.core.lessons.text_table import format_table
 
 FUNCTIONS = ("step", "sigmoid", "tanh", "relu")
 FORMULAS = {

@@ -1,6 +1,6 @@
 """The convolution lecture's numbers, Qt-free: a filter slid over a patch of a digit by hand.
 
-Slides (lectures.md, section 6): the edge filter [[-1, 0, 1]] * 3 slid over a "5x6" patch near the
+Slides (the convolution lecture): the edge filter [[-1, 0, 1]] * 3 slid over a "5x6" patch near the
 tip of a '7' gives a 3x5 feature map; 2x2 max pooling reduces it to 2x3. A 3x3 'valid' filter maps
 5x6 to 3x4, so the patch here is 5x7 (rows x columns), which gives the slides' 3x5 and 2x3. Like every
 deep-learning framework we compute *cross-correlation* (the filter is not flipped) with 'valid' windows:
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..conv import Conv2D, conv_output_size, same_padding
-from ..errors import NnvizError
-from ..network import Sequential
+from nnviz.core.conv import Conv2D, conv_output_size, same_padding
+from nnviz.core.errors import NnvizError
+from nnviz.core.network import Sequential
 
 PATCH_SHAPE = (5, 7)  # rows, columns: a 3x3 filter gives the slides' 3x5 'valid' map (5x6 would give 3x4)
 POOL_SIZE = 2
@@ -257,13 +257,13 @@ class FirstLayerTraining:
     """Trains preset ``preset`` (cnn, cnn-9x9) for ``epochs`` on the first ``train_size`` training images
     (all 60,000 when None: no validation split) and tests on the first ``test_size`` test images.
 
-    A runner for `nnviz.labs.background`: ``step()`` trains one batch and says whether it is done;
+    A runner for `nnviz.ui.labs.background`: ``step()`` trains one batch and says whether it is done;
     ``snapshot()`` reports progress, and the network once finished."""
 
     def __init__(self, preset: str, data_dir: str | None = None, *, train_size: int | None = None,
                  epochs: int = 1, test_size: int = 2000) -> None:
-        from ..presets import preset_config
-        from ..trainer import Trainer
+        from nnviz.core.presets import preset_config
+        from nnviz.core.trainer import Trainer
 
         changes = {"data.val_size": 0, "data.test_size": test_size, "training.epochs": epochs}
         if train_size is not None:

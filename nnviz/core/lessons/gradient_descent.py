@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .text_table import format_number, format_table
+from nnviz.core.lessons.text_table import format_number, format_table
 
 DX = 0.01
 START_1D = 6.0

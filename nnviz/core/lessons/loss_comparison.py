@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz.core.dataset import Dataset
+from nnviz.core.data.splits import Dataset
 from nnviz.core.layers import softmax
 from nnviz.core.presets import preset_config
 from nnviz.core.trainer import Trainer
 
-from .text_table import format_table
+from nnviz.core.lessons.text_table import format_table
 
 LOSS_NAMES = ("quadratic", "cross-entropy")
 LOSS_TEXT = {
@@ -65,7 +65,7 @@ class LossCurve:
 
 
 def load_comparison_data(settings: LossSettings, data_dir: str | None = None) -> Dataset:
-    from nnviz.core.datasets import load_dataset
+    from nnviz.core.data.loading import load_dataset
 
     return load_dataset("mnist", data_dir=data_dir, train_size=settings.train_size, val_size=10000,
                         test_size=settings.test_size)

@@ -23,7 +23,7 @@ from nnviz.core.errors import ConfigError
 from nnviz.core.layers import ACTIVATIONS
 from nnviz.core.network import LayerCount, Sequential
 
-from .text_table import format_number, format_table
+from nnviz.core.lessons.text_table import format_number, format_table
 
 MNIST_SHAPE = (1, 28, 28)
 
@@ -146,10 +146,10 @@ def count_architecture(text: str) -> ArchitectureCount:
 
 
 def _count_preset(key: str, text: str) -> ArchitectureCount:
-    from nnviz.core.datasets import IMAGE_DATASETS
+    from nnviz.core.data.loading import IMAGE_DATASETS
     from nnviz.core.models import build_network
     from nnviz.core.presets import PRESETS
-    from nnviz.core.toy import TOY_DATASETS
+    from nnviz.core.data.toy import TOY_DATASETS
 
     if key not in PRESETS:
         names = ", ".join([*PRESETS, *REFERENCE_NETWORKS])

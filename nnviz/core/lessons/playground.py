@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nnviz.core.config import RunConfig
-from nnviz.core.dataset import Dataset
+from nnviz.core.data.splits import Dataset
 from nnviz.core.layers import ACTIVATIONS, Dense
 from nnviz.core.presets import preset_config
-from nnviz.core.toy import TOY_DEFAULTS, load_toy_dataset
+from nnviz.core.data.toy import TOY_DEFAULTS, load_toy_dataset
 from nnviz.core.trainer import Trainer
 
-from .text_table import format_table
+from nnviz.core.lessons.text_table import format_table
 
 MODES = ("perceptron", "mlp")
 PLAYGROUND_DATASETS = ("blobs", "xor", "xor-cloud", "circles", "moons", "spiral", "diabetes")

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.core.config import RunConfig
-from nnviz.core.dataset import Dataset
+from nnviz.core.data.splits import Dataset
 from nnviz.core.layers import Dense
 from nnviz.core.trainer import Trainer
 
-from .text_table import format_table
+from nnviz.core.lessons.text_table import format_table
 
 ACTIVATION_INIT = {"sigmoid": "xavier", "relu": "he"}
 
@@ -52,7 +52,7 @@ class GradientNorms:
 
 
 def load_vanishing_data(settings: VanishingSettings, data_dir: str | None = None) -> Dataset:
-    from nnviz.core.datasets import load_dataset
+    from nnviz.core.data.loading import load_dataset
 
     return load_dataset("mnist", data_dir=data_dir, train_size=settings.train_size, val_size=10000,
                         test_size=settings.test_size)

@@ -17,7 +17,7 @@ from nnviz.core.network import Sequential
 from nnviz.core.presets import preset_config
 from nnviz.core.trainer import DIVERGED, Trainer
 
-from .text_table import format_number, format_table, format_vector
+from nnviz.core.lessons.text_table import format_number, format_table, format_vector
 
 XOR_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 XOR_TARGETS = np.array([0, 1, 1, 0], dtype=np.float64)

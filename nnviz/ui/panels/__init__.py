@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .activations import ActivationsPanel
-from .base import Panel
-from .confusion import ConfusionMatrixPanel
-from .curves import CurvesPanel
-from .decision import DecisionBoundaryPanel
-from .feature_maps import FeatureMapsPanel
-from .filters import FiltersPanel
+from nnviz.ui.panels.activations import ActivationsPanel
+from nnviz.ui.panels.base import Panel
+from nnviz.ui.panels.confusion import ConfusionMatrixPanel
+from nnviz.ui.panels.curves import CurvesPanel
+from nnviz.ui.panels.decision import DecisionBoundaryPanel
+from nnviz.ui.panels.feature_maps import FeatureMapsPanel
+from nnviz.ui.panels.filters import FiltersPanel
 
 PANEL_CLASSES: tuple[type[Panel], ...] = (CurvesPanel, FiltersPanel, DecisionBoundaryPanel, FeatureMapsPanel,
                                           ActivationsPanel, ConfusionMatrixPanel)

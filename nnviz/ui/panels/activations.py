@@ -8,12 +8,12 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from nnviz.core.layers import ACTIVATIONS
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .. import theme
-from .base import Panel, locked_view
-from .feature_maps import probe_caption, probe_name
-from .mosaic import MosaicView
+from nnviz.ui import theme
+from nnviz.ui.panels.base import Panel, locked_view
+from nnviz.ui.panels.feature_maps import probe_caption, probe_name
+from nnviz.ui.panels.mosaic import MosaicView
 
 FIXED_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "step": (0.0, 1.0), "softmax": (0.0, 1.0)}
 
@@ -87,7 +87,7 @@ class ActivationsPanel(Panel):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.controls.addWidget(QtWidgets.QLabel("Every layer, for the input chosen in the Input tool bar"))
+        self.controls.addWidget(QtWidgets.QLabel("Every layer, for the chosen input"))
         self.add_export_button()
         self._signature: tuple = ()
         self._columns: list = []  # (activation index, _Bars | MosaicView)
@@ -95,7 +95,7 @@ class ActivationsPanel(Panel):
         self._output: _Bars | None = None
         self._input_view = None
 
-    def _build(self, snapshot: TrainingSnapshot) -> None:
+    def _build(self, snapshot: RunRecord) -> None:
         """Columns for this architecture: input | hidden layers | output (rebuilt when it changes)."""
         layout = self.graphics.ci
         layout.clear()
@@ -134,7 +134,7 @@ class ActivationsPanel(Panel):
         # the rebuilt figure the whole view again.
         layout.setGeometry(self.graphics.range)
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
         if not snapshot.activations or snapshot.probabilities is None:
             self.clear()
             return
@@ -155,7 +155,7 @@ class ActivationsPanel(Panel):
                 column.set_values(np.asarray(values, dtype=np.float32), y_range=FIXED_RANGES.get(kind))
         self._draw_output(snapshot)
 
-    def _draw_input(self, snapshot: TrainingSnapshot) -> None:
+    def _draw_input(self, snapshot: RunRecord) -> None:
         x = np.asarray(snapshot.probe_input, dtype=np.float32)
         if isinstance(self._input, _Bars):
             theme.set_text(self._input.title, "input (x1, x2)")
@@ -168,7 +168,7 @@ class ActivationsPanel(Panel):
             self._frame_input = False
             self._input_view.autoRange(padding=0.02)
 
-    def _draw_output(self, snapshot: TrainingSnapshot) -> None:
+    def _draw_output(self, snapshot: RunRecord) -> None:
         values = np.asarray(snapshot.probabilities, dtype=np.float32)
         names = snapshot.class_names
         label, predicted = snapshot.probe_label, snapshot.probe_prediction

@@ -7,19 +7,17 @@ Export renders the scene itself, so a 1920-pixel PNG is drawn sharp at that size
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 from typing import ClassVar
 
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.errors import ExportError
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.ui.figure_export import export_scene_png, export_scene_svg
+from nnviz.ui.flow_layout import FlowLayout
+from nnviz.core.record import RunRecord
 
-from .. import theme
 
 
 class Panel(QtWidgets.QWidget):
@@ -35,13 +33,13 @@ class Panel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.setSpacing(2)
-        # The controls row may be clipped in a narrow dock instead of forcing the window wider
-        # than a projector's screen.
+        # The controls wrap onto a second row in a narrow dock instead of forcing the window wider
+        # than a projector's screen or clipping their labels.
         bar = QtWidgets.QWidget()
-        bar.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.controls = QtWidgets.QHBoxLayout(bar)
-        self.controls.setContentsMargins(0, 0, 0, 0)
-        self.controls.setSpacing(6)
+        policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        bar.setSizePolicy(policy)
+        self.controls = FlowLayout(bar)
         layout.addWidget(bar)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setContentsMargins(6, 6, 6, 6)
@@ -50,7 +48,7 @@ class Panel(QtWidgets.QWidget):
         self._note_font = QtGui.QFont()
         self._note_font.setPointSize(13)
         self.note.setFont(self._note_font)
-        self.shown_snapshot: TrainingSnapshot | None = None  # kept by panels that `watch_sizes`
+        self.shown_snapshot: RunRecord | None = None  # kept by panels that `watch_sizes`
         self._watched: tuple[pg.ViewBox, ...] = ()
         self._drawn_sizes: tuple = ()
         self._relayout_pending = False
@@ -93,7 +91,7 @@ class Panel(QtWidgets.QWidget):
         self.controls.addWidget(button)
 
     # --- drawing (subclasses) ----------------------------------------------------------------
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
         raise NotImplementedError
 
     def clear(self) -> None:
@@ -103,48 +101,13 @@ class Panel(QtWidgets.QWidget):
     def export_png(self, path: str | Path, width: int = 1920, white_background: bool = True) -> Path:
         """Write the figure as a PNG ``width`` pixels wide (height keeps the panel's aspect ratio).
         Without a white background the PNG is transparent. Raises ExportError."""
-        path = Path(path)
-        _check_folder(path)
-        scene = self.graphics.scene()
         if self.graphics.width() < 10 or self.graphics.height() < 10:
             raise ExportError(f"Could not write {path}: the {self.title} panel has no size yet (show it first)")
-        exporter = pg.exporters.ImageExporter(scene)
-        exporter.parameters()["width"] = int(width)  # an int: pyqtgraph fails on floats
-        background = QtGui.QColor("white") if white_background else QtGui.QColor(0, 0, 0, 0)
-        exporter.parameters()["background"] = background
-        try:
-            with vector_drawing(scene):
-                ok = exporter.export(str(path))
-        except Exception as exc:  # pyqtgraph raises plain Exceptions for bad sizes
-            raise ExportError(f"Could not write {path}: {exc}") from None
-        if not ok:
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-        return path
+        return export_scene_png(self.graphics.scene(), path, width, white_background)
 
     def export_svg(self, path: str | Path) -> Path:
-        """Write the figure as SVG (images inside it stay bitmaps). Raises ExportError.
-
-        Qt's SVG generator directly: pyqtgraph's SVGExporter cannot parse the path data Qt 6 writes."""
-        path = Path(path)
-        _check_folder(path)
-        scene = self.graphics.scene()
-        source = self.graphics.viewRect()
-        generator = QtSvg.QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(QtCore.QSize(int(source.width()), int(source.height())))
-        generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
-        generator.setTitle(self.title)
-        painter = QtGui.QPainter()
-        if not painter.begin(generator):
-            raise ExportError(f"Could not write {path}: the folder is read-only or the disk is full")
-        try:
-            with vector_drawing(scene):
-                scene.render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
-        finally:
-            painter.end()
-        if not path.exists() or path.stat().st_size == 0:
-            raise ExportError(f"Could not write {path}")
-        return path
+        """Write the figure as SVG (images inside it stay bitmaps). Raises ExportError."""
+        return export_scene_svg(self.graphics.scene(), self.graphics.viewRect(), path, self.title)
 
     # --- helpers -----------------------------------------------------------------------------
     def show_note(self, view: pg.ViewBox | pg.PlotItem, text: str) -> None:
@@ -159,29 +122,6 @@ class Panel(QtWidgets.QWidget):
 
     def hide_note(self) -> None:
         self.note.setVisible(False)
-
-
-@contextlib.contextmanager
-def vector_drawing(scene: QtWidgets.QGraphicsScene):
-    """Items cached as screen pixmaps (axes) are drawn afresh while exporting: at the export's size
-    in a PNG, as vectors in an SVG."""
-    cached = [(item, item.cacheMode()) for item in scene.items()
-              if item.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.NoCache]
-    for item, _ in cached:
-        item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
-    try:
-        yield
-    finally:
-        for item, mode in cached:
-            item.setCacheMode(mode)
-
-
-def _check_folder(path: Path) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"Could not write {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ExportError(f"Could not write {path}: the folder {folder} is read-only")
 
 
 def locked_view(invert_y: bool = True) -> pg.ViewBox:

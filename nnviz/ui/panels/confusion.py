@@ -6,10 +6,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .. import theme
-from .base import Panel
+from nnviz.ui import theme
+from nnviz.ui.panels.base import Panel
 
 SPLIT_LABELS = (("validation", "val"), ("test", "test"))
 
@@ -120,7 +120,7 @@ class ConfusionMatrixPanel(Panel):
     def matrix(self) -> np.ndarray | None:
         return self._matrix
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
         names = snapshot.class_names
         if names != self._class_names:
             self._build_cells(names)

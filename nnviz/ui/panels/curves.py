@@ -10,10 +10,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .. import theme
-from .base import Panel
+from nnviz.ui import theme
+from nnviz.ui.panels.base import Panel
 
 BLOCK = 256  # EMA block length (see smooth_continue)
 SPLITS = (("train", theme.TRAIN_COLOUR, "o"), ("val", theme.VAL_COLOUR, "s"), ("test", theme.TEST_COLOUR, "t"))
@@ -59,13 +59,13 @@ class CurveOverlay:
     iteration_loss: np.ndarray | None = None
 
 
-def tail_continues(snapshot: TrainingSnapshot, held: int) -> bool:
+def tail_continues(snapshot: RunRecord, held: int) -> bool:
     """Whether the snapshot's loss tail follows the ``held`` points (offset 0: a whole new curve)."""
-    offset = snapshot.extras.get("loss_offset", 0)
+    offset = snapshot.loss_offset
     return offset == 0 or offset == held
 
 
-def tail_x(snapshot: TrainingSnapshot, count: int, held: int) -> np.ndarray:
+def tail_x(snapshot: RunRecord, count: int, held: int) -> np.ndarray:
     """x (epochs done) of the last ``count`` iteration losses of a snapshot, ``held`` being kept."""
     if held == 0:
         return np.arange(1, count + 1) / max(snapshot.iterations_per_epoch, 1.0)
@@ -162,12 +162,12 @@ class CurvesPanel(Panel):
         """Iteration losses held (what a test compares with the iteration count)."""
         return self._n
 
-    def loss_offset_ok(self, snapshot: TrainingSnapshot) -> bool:
+    def loss_offset_ok(self, snapshot: RunRecord) -> bool:
         """False when a tail does not continue what is held (the caller asks for the whole curve)."""
         return tail_continues(snapshot, self._n)
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        offset = snapshot.extras.get("loss_offset", 0)
+    def show_snapshot(self, snapshot: RunRecord) -> None:
+        offset = snapshot.loss_offset
         if offset == 0:  # a new run, or the whole curve again
             self.clear()
         if offset in (0, self._n):
@@ -175,7 +175,7 @@ class CurvesPanel(Panel):
         self._draw_iterations()
         self._draw_epochs(snapshot)
 
-    def _append(self, snapshot: TrainingSnapshot) -> None:
+    def _append(self, snapshot: RunRecord) -> None:
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
         m = tail.shape[0]
         if m == 0:
@@ -189,6 +189,7 @@ class CurvesPanel(Panel):
                 grown[: self._n] = old[: self._n]
                 setattr(self, attr, grown)
         x = tail_x(snapshot, m, self._n)
+        self._per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
         self._loss[self._n:needed] = tail
         self._x[self._n:needed] = x
         smoothed, self._ema_state = smooth_continue(tail, self._weight(), self._ema_state)
@@ -213,7 +214,11 @@ class CurvesPanel(Panel):
         self.smoothed.setData(self._x[:n], self._smooth[:n])
         last_x = float(self._x[n - 1]) if n else 0.0
         # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
-        wanted = (float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs)), theme.nice_level(self._robust_top()))
+        x_max = float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs))
+        if x_max <= 1 and last_x < 0.5:  # a young first epoch: zoom to its iterations, or steps are a sliver
+            per_epoch = getattr(self, "_per_epoch", 1.0)
+            x_max = min(theme.nice_level(max(last_x * 1.2, 10.0 / per_epoch) * per_epoch) / per_epoch, 1.0)
+        wanted = (x_max, theme.nice_level(self._robust_top()))
         if wanted != self._loss_range:
             self._loss_range = wanted
             self._apply_loss_range()
@@ -238,7 +243,12 @@ class CurvesPanel(Panel):
             return
         x_max, y_max = self._loss_range
         self.loss_plot.setXRange(0, x_max, padding=0.02)
-        epoch_ticks(self.loss_plot.getAxis("bottom"), x_max)
+        bottom = self.loss_plot.getAxis("bottom")
+        per_epoch = getattr(self, "_per_epoch", 1.0)
+        in_iterations = x_max < 1.0  # counted in iterations until half an epoch is done
+        bottom.setScale(per_epoch if in_iterations else 1.0)
+        theme.set_axis_label(self.loss_plot, "bottom", "iteration" if in_iterations else "epoch")
+        epoch_ticks(bottom, x_max * (per_epoch if in_iterations else 1.0))
         if self.log_loss.isChecked():
             self.loss_plot.enableAutoRange(axis="y")
         else:
@@ -250,7 +260,7 @@ class CurvesPanel(Panel):
             self.loss_plot.disableAutoRange(axis="y")
         self._apply_loss_range()
 
-    def _draw_epochs(self, snapshot: TrainingSnapshot) -> None:
+    def _draw_epochs(self, snapshot: RunRecord) -> None:
         self._last_epochs = snapshot.epochs
         self._draw_epochs_curves(snapshot.epochs)
 

@@ -9,12 +9,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .. import theme
-from .base import Panel
+from nnviz.ui import theme
+from nnviz.ui.panels.base import Panel
 
-CLASS_COLOURS = ("#0072B2", "#D55E00")
+CLASS_COLOURS = (theme.BLUE, theme.VERMILLION)
 
 
 class _BoundaryCurve(pg.IsocurveItem):
@@ -66,34 +66,34 @@ class DecisionBoundaryPanel(Panel):
         self._axis_names: tuple = ()
         self.show_lines.toggled.connect(lambda on: [line.setVisible(on) for line in self.lines])
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
-        extras = snapshot.extras
-        if "grid" not in extras:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
+        decision = snapshot.decision
+        if decision is None:
             self.clear()
             self.show_note(self.plot, "The input plane is drawn for 2-D data sets\n(perceptron and XOR presets)")
             return
         self.hide_note()
-        grid = extras["grid"]
-        x0, x1, y0, y1 = extras["grid_extent"]
+        grid = decision.scores
+        x0, x1, y0, y1 = decision.extent
         self.background.setImage(grid, levels=(0.0, 1.0), autoLevels=False)
         self.background.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         # A perceptron's output is a step: its one line w·x + b = 0 is the exact boundary, and the
         # isocurve of the step image would only be a staircase beside it.
-        self._perceptron = extras.get("model_kind") == "perceptron"
+        self._perceptron = snapshot.model_kind == "perceptron"
         self.boundary.setData(None if self._perceptron else grid)
-        x, y = extras["points"]
+        x, y = decision.points, decision.labels
         for label, item in enumerate(self.points):
             chosen = x[y == label]
             item.setData(chosen[:, 0], chosen[:, 1])
         self._update_names(snapshot)
-        self._draw_lines(snapshot.first_layer_weights, extras.get("first_layer_bias"))
-        if extras["grid_extent"] != self._extent:
-            self._extent = extras["grid_extent"]
+        self._draw_lines(snapshot.first_layer_weights, decision.first_layer_bias)
+        if decision.extent != self._extent:
+            self._extent = decision.extent
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         theme.set_title(self.plot, "Input plane: output of the network, boundary at 0.5")
 
-    def _update_names(self, snapshot: TrainingSnapshot) -> None:
-        names = (tuple(snapshot.extras.get("feature_names", ("x1", "x2"))), snapshot.class_names)
+    def _update_names(self, snapshot: RunRecord) -> None:
+        names = (snapshot.decision.feature_names if snapshot.decision else ("x1", "x2"), snapshot.class_names)
         if names == self._axis_names:
             return
         self._axis_names = names
@@ -110,9 +110,9 @@ class DecisionBoundaryPanel(Panel):
             return
         n = weights.shape[1]
         pen = pg.mkPen("k", width=3) if self._perceptron else \
-            pg.mkPen("#555555", width=1.5, style=QtCore.Qt.PenStyle.DashLine)
+            pg.mkPen(theme.GREY_70, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
         while len(self.lines) < n:
-            line = pg.InfiniteLine(pen=pg.mkPen("#555555", width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+            line = pg.InfiniteLine(pen=pg.mkPen(theme.GREY_70, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
                                    movable=False)
             self.plot.addItem(line, ignoreBounds=True)
             self.lines.append(line)

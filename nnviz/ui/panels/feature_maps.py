@@ -7,14 +7,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .. import theme
-from .base import Panel, locked_view
-from .mosaic import MosaicView, best_columns
+from nnviz.ui import theme
+from nnviz.ui.panels.base import Panel, locked_view
+from nnviz.ui.panels.mosaic import MosaicView, best_columns
 
 
-def probe_caption(snapshot: TrainingSnapshot) -> str:
+def probe_caption(snapshot: RunRecord) -> str:
     names = snapshot.class_names
     true = names[snapshot.probe_label] if 0 <= snapshot.probe_label < len(names) else "?"
     predicted = names[snapshot.probe_prediction] if 0 <= snapshot.probe_prediction < len(names) else "?"
@@ -26,7 +26,7 @@ def probe_caption(snapshot: TrainingSnapshot) -> str:
     return f"true {true} · predicted {predicted} {mark}"
 
 
-def probe_name(snapshot: TrainingSnapshot) -> str:
+def probe_name(snapshot: RunRecord) -> str:
     split = {"val": "validation"}.get(snapshot.probe_split, snapshot.probe_split)
     return f"{split} #{snapshot.probe_index}"
 
@@ -58,7 +58,7 @@ class FeatureMapsPanel(Panel):
         self._input_shape: tuple = ()
         self.watch_sizes(self.filters.view, self.maps.view)
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
         self.shown_snapshot = snapshot
         x = snapshot.probe_input
         if x is None or x.ndim < 2:  # 2-D points have no image to map
@@ -76,13 +76,12 @@ class FeatureMapsPanel(Panel):
             self.input_view.setRange(QtCore.QRectF(0, 0, x.shape[1], x.shape[0]), padding=0.02)
         self.input_image.setImage(np.asarray(x, dtype=np.float32), levels=(0.0, 1.0), autoLevels=False)
         images = snapshot.filter_images
-        extras = snapshot.extras
-        if snapshot.first_layer_kind == "conv2d" and "first_layer_output" in extras:
-            layer, maps = extras["first_layer_output"]
+        if snapshot.first_layer_kind == "conv2d" and snapshot.first_layer_output is not None:
+            layer, maps = snapshot.first_layer_output.name, snapshot.first_layer_output.values
             title_filters, title_maps = "filters", f"feature maps ({layer})"
             mode = "sequential" if layer.startswith(("relu", "sigmoid")) else "diverging"
-        elif "weighted_inputs" in extras:  # dense: the weights are in the Filters panel already
-            maps = extras["weighted_inputs"]
+        elif snapshot.weighted_inputs is not None:  # dense: the weights are in the Filters panel already
+            maps = snapshot.weighted_inputs
             self.filters.set_visible(False)
             self.maps.set_visible(True)
             theme.set_text(self.maps.title, "weights × input, per hidden unit")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtWidgets
 
-from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.core.record import RunRecord
 
-from .. import theme
-from .base import Panel
-from .mosaic import MosaicView
+from nnviz.ui import theme
+from nnviz.ui.panels.base import Panel
+from nnviz.ui.panels.mosaic import MosaicView
 
 
-def filters_title(snapshot: TrainingSnapshot) -> str:
+def filters_title(snapshot: RunRecord) -> str:
     images = snapshot.filter_images
     n = images.shape[0]
     if snapshot.first_layer_kind == "conv2d":
@@ -28,14 +28,14 @@ class FiltersPanel(Panel):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        hint = QtWidgets.QLabel("red: positive weight · blue: negative · white: 0")
+        hint = QtWidgets.QLabel("weights: red +, blue −, white 0")
         self.controls.addWidget(hint)
         self.add_export_button()
         self.mosaic = MosaicView(self.graphics.ci, 0, 0, colour_bar=True)
         self.mosaic.bar.setLabel("right", "weight")
         self.watch_sizes(self.mosaic.view)
 
-    def show_snapshot(self, snapshot: TrainingSnapshot) -> None:
+    def show_snapshot(self, snapshot: RunRecord) -> None:
         self.shown_snapshot = snapshot
         images = snapshot.filter_images
         if images.size == 0:

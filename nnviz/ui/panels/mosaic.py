@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from .. import theme
-from .base import locked_view
+from nnviz.ui import theme
+from nnviz.ui.panels.base import locked_view
 
 QWIDGETSIZE_MAX = (1 << 24) - 1
 TARGET_TILE = 28  # tiles smaller than this are enlarged by whole pixels (3x3 kernels -> 27x27)

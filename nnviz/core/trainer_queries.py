@@ -1,0 +1,85 @@
+"""Questions the window asks a trainer besides its record (Qt-free, answered in the thread that
+owns the trainer): the architecture of a new run, a confusion cell's examples, the next
+misclassified input. Everything returned is a copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnviz.core.config import RunConfig
+from nnviz.core.network import LayerCount
+from nnviz.core import record
+from nnviz.core.record import display_input
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A freshly built run, for the control panel's architecture table."""
+
+    config: RunConfig
+    dataset_name: str
+    dataset_kind: str  # "image" | "points"
+    class_names: tuple[str, ...]
+    split_sizes: dict[str, int]
+    input_shape: tuple[int, ...]
+    layers: tuple[LayerCount, ...]
+    n_params: int
+
+
+@dataclass(frozen=True, slots=True)
+class CellExamples:
+    """The examples of one confusion-matrix cell."""
+
+    split: str
+    true_class: int
+    predicted_class: int
+    class_names: tuple[str, ...]
+    indices: np.ndarray  # (n,) indices into the split
+    inputs: np.ndarray  # (n, H, W), (n, H, W, 3) or (n, 2) points
+    total: int  # examples in the cell (inputs holds at most the limit)
+
+
+def run_info(trainer) -> RunInfo:
+    dataset = trainer.dataset
+    return RunInfo(
+        config=trainer.config, dataset_name=dataset.name, dataset_kind=dataset.kind,
+        class_names=tuple(dataset.class_names),
+        split_sizes={s: dataset.size(s) for s in ("train", "val", "test")},
+        input_shape=dataset.input_shape, layers=tuple(trainer.network.layer_counts()),
+        n_params=trainer.network.n_params)
+
+
+def usable_split(trainer, split: str) -> str:
+    """``split`` if it has examples, else the first of test / val / train that has."""
+    return record.usable_split(trainer.dataset, split)
+
+
+def cell_examples(trainer, split: str, true_class: int, predicted_class: int, limit: int = 64) -> CellExamples:
+    """Examples whose label is ``true_class`` and last-evaluated prediction ``predicted_class``."""
+    split = usable_split(trainer, split)
+    x, y = trainer.dataset.split(split)
+    result = trainer.last_eval.get(split)
+    if result is None:
+        result = trainer.evaluate(split)
+    hits = np.flatnonzero((y == true_class) & (result.predictions == predicted_class))
+    shown = hits[:limit]
+    inputs = np.stack([display_input(x[i]) for i in shown]) if shown.size else np.zeros((0,) + x.shape[1:])
+    return CellExamples(split, true_class, predicted_class, tuple(trainer.dataset.class_names), shown,
+                        inputs, int(hits.size))
+
+
+def next_misclassified(trainer, split: str, after: int, chunk: int = 500) -> int | None:
+    """The next index after ``after`` (wrapping round) that the current network gets wrong."""
+    split = usable_split(trainer, split)
+    x, y = trainer.dataset.split(split)
+    n = y.shape[0]
+    order = (np.arange(n) + after + 1) % n
+    for start in range(0, n, chunk):
+        indices = order[start:start + chunk]
+        wrong = np.flatnonzero(trainer.predict_labels(x[indices]) != y[indices])
+        if wrong.size:
+            return int(indices[wrong[0]])
+    return None

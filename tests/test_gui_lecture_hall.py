@@ -1,0 +1,206 @@
+"""The window driven as a lecturer drives it: menu items, toolbar buttons and keys (also while a
+text field has the focus), presentation mode, single steps, and every screen size a lecture hall has."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from conftest import offscreen_platform
+from test_gui_window import TIMEOUT, close_window, open_window, small_config
+
+from nnviz.ui import export_actions, theme
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, shared_data_dir, monkeypatch):
+    errors: list[str] = []
+    monkeypatch.setattr(export_actions, "show_error", lambda parent, title, text: errors.append(text))
+    window = open_window(qtbot, tmp_path, shared_data_dir, small_config())
+    window.errors = errors
+    yield window
+    close_window(window)
+
+
+def focus_learning_rate(qtbot, window) -> QtWidgets.QLineEdit:
+    field = window.controls.learning_rate.lineEdit()
+    window.controls.learning_rate.setFocus()
+    qtbot.waitUntil(lambda: window.controls.learning_rate.hasFocus(), timeout=TIMEOUT)
+    return field
+
+
+@pytest.mark.parametrize("how", ["menu", "toolbar", "key-in-field"])
+def test_export_all_writes_every_panel_however_it_is_triggered(qtbot, window, tmp_path, monkeypatch, how):
+    folder = tmp_path / f"slides-{how}"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", lambda *args: str(folder))
+    action = window.run_actions.export_all
+    if how == "menu":
+        file_menu = window.menuBar().actions()[0].menu()
+        assert action in file_menu.actions()
+        action.trigger()
+    elif how == "toolbar":
+        button = window.run_actions.toolbar.widgetForAction(action)
+        qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+    else:
+        qtbot.keyClick(focus_learning_rate(qtbot, window), QtCore.Qt.Key.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: (folder / "curves.png").exists(), timeout=TIMEOUT)
+    assert window.errors == []
+    assert {p.name for p in folder.glob("*.png")} >= {"curves.png", "filters.png", "activations.png", "confusion.png"}
+
+
+def test_space_in_the_learning_rate_field_applies_the_value_and_starts(qtbot, window):
+    field = focus_learning_rate(qtbot, window)
+    field.selectAll()
+    qtbot.keyClicks(field, "0.5")
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.state == "running", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.worker.trainer.learning_rate == 0.5, timeout=TIMEOUT)
+    assert window.config.optimizer.learning_rate == 0.5
+    assert " " not in field.text() and window.controls.learning_rate.value() == 0.5
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Space)  # and pauses again, still from the field
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=TIMEOUT)
+
+
+def test_a_blanked_field_never_reaches_the_trainer(qtbot, window):
+    field = focus_learning_rate(qtbot, window)
+    field.selectAll()
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Delete)
+    assert field.text() == ""
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_B)  # step one batch from the blank field
+    qtbot.waitUntil(lambda: window.last_snapshot.iteration == 1, timeout=TIMEOUT)
+    assert window.worker.trainer.learning_rate == 3.0 and window.last_snapshot.learning_rate == 3.0
+    assert field.text() == "3.0000"  # the value in force is shown again
+
+
+def test_single_steps_are_visible_as_iterations(qtbot, window):
+    target = window.panels["curves"].loss_plot
+    for count in range(1, 4):
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_B)
+        qtbot.waitUntil(lambda: window.last_snapshot.iteration == count, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.panels["curves"].n_points == 3, timeout=TIMEOUT)
+    bottom = target.getAxis("bottom")
+    assert bottom.labelText == "iteration"
+    x_max = target.viewRange()[0][1] * bottom.scale  # in iterations
+    assert 3 <= x_max <= 25  # three steps fill a visible part of the plot, not 3 / 200 of it
+
+
+def test_presentation_mode_by_key_is_large_and_remembered(qtbot, window, tmp_path):
+    normal_font = QtWidgets.QApplication.instance().font().pointSize()
+    tick = theme.TICK_POINT_SIZE
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
+    try:
+        assert window.presentation.on and theme.TICK_POINT_SIZE > tick
+        assert QtWidgets.QApplication.instance().font().pointSize() >= normal_font * 1.5
+        assert not window.docks["controls"].isVisible() and window.docks["curves"].isVisible()
+        assert window.settings.value("view/presentation") in (True, "true")
+        axis = window.panels["curves"].loss_plot.getAxis("bottom")
+        assert axis.style["tickFont"].pointSize() == theme.TICK_POINT_SIZE
+        window.presentation.current = "confusion"
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_F)  # enlarge the panel last clicked
+        assert window.docks["confusion"].isVisible() and not window.docks["curves"].isVisible()
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_F)
+        assert window.docks["curves"].isVisible()
+    finally:
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
+    assert not window.presentation.on and theme.TICK_POINT_SIZE == tick
+    assert window.docks["controls"].isVisible()
+
+
+LAYOUT_PROBE = r"""
+import json, sys
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+import nnviz.ui
+from nnviz.ui import screen_fit, settings as stored, theme
+from nnviz.ui.main_window import MainWindow
+from nnviz.core.presets import preset_config
+app = QtWidgets.QApplication(["nnviz"])
+font = app.font(); font.setPointSize(theme.UI_POINT_SIZE); app.setFont(font)
+settings = QtCore.QSettings(sys.argv[1], QtCore.QSettings.Format.IniFormat)
+window = MainWindow(data_dir=sys.argv[2], settings=settings)
+if settings.value("window/geometry") is None:
+    screen_fit.first_size(window)
+window.show()
+for _ in range(200):
+    if window.state == "ready":
+        break
+    QTest.qWait(100)
+if sys.argv[3] == "presentation":
+    window.presentation.action.trigger()
+QTest.qWait(800)
+area = window.screen().availableGeometry()
+frame = window.frameGeometry()
+labels = []
+for label in window.findChildren(QtWidgets.QLabel):
+    if not label.isVisible() or label.visibleRegion().isEmpty() or not label.text().strip():
+        continue
+    top_left = label.mapTo(window, QtCore.QPoint(0, 0))
+    labels.append([label.text()[:40], top_left.x(), top_left.y(), label.width(), label.height(),
+                   label.sizeHint().width(), label.wordWrap(), id(label.parentWidget())])
+docks = {name: [dock.width(), dock.height()] for name, dock in window.docks.items()
+         if dock.isVisible() and not dock.visibleRegion().isEmpty()}  # tabs behind are moved off screen
+print(json.dumps({"area": [area.width(), area.height()], "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+                  "window": [window.width(), window.height()], "compact": window._compact, "labels": labels,
+                  "docks": docks}))
+window.grab().save(sys.argv[1] + ".png")
+window.close()
+"""
+
+
+def probe_layout(tmp_path, shared_data_dir, width, height, dpr=1.0, mode="normal", geometry_from=None):
+    ini = tmp_path / f"{width}x{height}-{mode}.ini"
+    if geometry_from is not None:
+        ini.write_bytes(geometry_from.read_bytes())
+    env = dict(os.environ, QT_QPA_PLATFORM=offscreen_platform(width, height, dpr))
+    result = subprocess.run([sys.executable, "-c", LAYOUT_PROBE, str(ini), str(shared_data_dir), mode],
+                            capture_output=True, text=True, env=env, timeout=120, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1]), ini
+
+
+def assert_fits(layout):
+    area_w, area_h = layout["area"]
+    x, y, w, h = layout["frame"]
+    assert x >= 0 and y >= 0 and x + w <= area_w and y + h <= area_h, layout["frame"]
+    for name, (w, h) in layout["docks"].items():
+        assert w >= 250 and h >= 200, (name, w, h)  # every open dock keeps a usable size
+    win_w, win_h = layout["window"]
+    for text, lx, ly, lw, lh, wanted, wraps, _ in layout["labels"]:
+        assert 0 <= lx and lx + lw <= win_w + 1 and 0 <= ly and ly + lh <= win_h + 1, (text, lx, ly, lw, lh)
+        assert wraps or lw >= wanted - 2, f"{text!r} clipped: {lw} < {wanted}"
+    boxes = [(t, lx, ly, lw, lh, parent) for t, lx, ly, lw, lh, _, _, parent in layout["labels"]]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a[5] != b[5]:
+                continue
+            overlap_x = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+            overlap_y = min(a[2] + a[4], b[2] + b[4]) - max(a[2], b[2])
+            assert overlap_x <= 1 or overlap_y <= 1, f"{a[0]!r} overlaps {b[0]!r}"
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1366, 768), (1920, 1080)])
+def test_the_first_start_fits_every_lecture_hall_screen(tmp_path, shared_data_dir, size):
+    layout, _ = probe_layout(tmp_path, shared_data_dir, *size)
+    assert_fits(layout)
+    assert layout["compact"] == (layout["window"][0] < 1500)
+
+
+def test_hi_dpi_and_presentation_mode_fit_a_projector(tmp_path, shared_data_dir):
+    assert_fits(probe_layout(tmp_path, shared_data_dir, 1024, 768, dpr=2.0)[0])
+    assert_fits(probe_layout(tmp_path, shared_data_dir, 1024, 768, mode="presentation")[0])
+
+
+def test_geometry_saved_on_a_big_screen_is_clamped_on_a_small_one(tmp_path, shared_data_dir):
+    big, ini = probe_layout(tmp_path, shared_data_dir, 1920, 1080)
+    assert big["window"][0] > 1500
+    small, _ = probe_layout(tmp_path, shared_data_dir, 1024, 768, geometry_from=ini)
+    assert_fits(small)
+    assert small["compact"]
