@@ -28,3 +28,17 @@ def test_every_figure_the_readme_links_exists():
     assert links, "the README shows no figures"
     missing = sorted(link for link in links if not (REPO / link).is_file())
     assert not missing, f"README links to missing files: {missing}"
+
+
+def test_the_nielsen_first_epoch_readme_quotes_is_what_a_run_prints(shared_data_dir, tmp_path, capsys):
+    """README's "Epoch 1: N / 10000" for `nnviz train --preset nielsen` is what one epoch prints now
+    (the whole 30-epoch figure is re-measured by bench/presets_accuracy.py; one epoch is cheap)."""
+    from nnviz.cli import main
+
+    quoted = re.search(r'nnviz train --preset nielsen .*prints "Epoch 1: (\d+) / 10000"', README.read_text())
+    assert quoted, "README no longer quotes nielsen's first epoch"
+    code = main(["train", "--preset", "nielsen", "--epochs", "1", "--data-dir", str(shared_data_dir),
+                 "--out", str(tmp_path / "run")])
+    printed = re.search(r"Epoch 1: (\d+) / 10000", capsys.readouterr().out)
+    assert code == 0 and printed, "the run printed no first epoch"
+    assert printed.group(1) == quoted.group(1), f"README says {quoted.group(1)}, a run prints {printed.group(1)}"

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from nnviz.core.config import RunConfig, load_config
+from nnviz.core.initializers import INITIALIZERS
 from nnviz.core.live_settings import LIVE_SETTINGS
 from nnviz.core.presets import PRESETS, get_preset
 
@@ -33,6 +34,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--lr", type=float, help=f"learning rate eta {PRESET_DEFAULT}")
     train.add_argument("--momentum", type=float, help=f"momentum of the momentum optimiser {PRESET_DEFAULT}")
     train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help=f"update rule {PRESET_DEFAULT}")
+    train.add_argument("--lr-decay", metavar="SCHEDULE", help="learning-rate schedule: none, exp:F (times F after "
+                       "every epoch, e.g. exp:0.95) or step:N:F (times F every N epochs, e.g. step:10:0.5) "
+                       f"{PRESET_DEFAULT}")
+    train.add_argument("--weight-decay", type=float, metavar="LAMBDA", help="L2 weight decay on the weights, not "
+                       f"the biases; 0 = off {PRESET_DEFAULT}")
+    train.add_argument("--dropout", type=float, metavar="P", help="inverted dropout rate after each hidden layer, "
+                       f"off at evaluation; 0 = off {PRESET_DEFAULT}")
+    train.add_argument("--input-dropout", type=float, metavar="P", help="inverted dropout rate on the input "
+                       f"pixels; 0 = off {PRESET_DEFAULT}")
+    train.add_argument("--init", choices=INITIALIZERS, help=f"weight initialisation {PRESET_DEFAULT}")
+    train.add_argument("--init-std", type=float, help="standard deviation for normal/truncated-normal init "
+                       f"{PRESET_DEFAULT}")
+    train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop when the validation loss has "
+                       "not improved for PATIENCE epochs and keep the best epoch's weights; 0 = off "
+                       f"{PRESET_DEFAULT}")
+    train.add_argument("--train-eval-size", type=int, metavar="N", help="measure train loss/accuracy after each "
+                       "epoch on a fixed sample of N training examples, 0 = all (default 10000)")
     train.add_argument("--batch", type=int, help=f"mini-batch size {PRESET_DEFAULT}")
     train.add_argument("--hidden", type=int_list, help=f"hidden layer sizes, e.g. 30 or 100,30 {PRESET_DEFAULT}")
     train.add_argument("--activation", help=f"hidden activation: sigmoid, tanh, relu {PRESET_DEFAULT}")
@@ -55,13 +73,19 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         config = load_config(args.config)
     else:
         config = get_preset(args.preset or "nielsen").config()
-    live = {"learning_rate": args.lr, "momentum": args.momentum, "batch_size": args.batch, "epochs": args.epochs}
+    from nnviz.core.training_options import optimizer_changes
+
+    live = {"learning_rate": args.lr, "batch_size": args.batch, "epochs": args.epochs}
     changes = {LIVE_SETTINGS[name].config_key: LIVE_SETTINGS[name].parse(value)
                for name, value in live.items() if value is not None}
     changes.update({
-        "data.name": args.data, "training.iterations": args.iterations, "optimizer.name": args.optimizer,
+        "data.name": args.data, "training.iterations": args.iterations,
         "model.hidden": args.hidden, "model.activation": args.activation, "model.loss": args.loss,
-        "training.seed": args.seed, "data.train_size": args.train_size,
+        "training.seed": args.seed, "data.train_size": args.train_size, "optimizer.lr_decay": args.lr_decay,
+        "optimizer.weight_decay": args.weight_decay, "model.dropout": args.dropout, "model.init": args.init,
+        "model.input_dropout": args.input_dropout, "model.init_std": args.init_std,
+        "training.early_stopping": args.early_stopping, "training.train_eval_size": args.train_eval_size,
+        **optimizer_changes(config.optimizer.name, config.optimizer.momentum, args.optimizer, args.momentum),
     })
     changes = {k: v for k, v in changes.items() if v is not None}
     if args.epochs is not None and args.iterations is None:
@@ -156,6 +180,8 @@ def command_train(args: argparse.Namespace) -> int:
         print(f"nnviz: {trainer.message}", file=sys.stderr)
         print(f"Run folder: {out}")
         return 1
+    if trainer.message and not args.quiet:  # e.g. early stopping: which epoch's weights were kept
+        print(trainer.message)
     accuracy = metrics["test_accuracy"] if metrics["test_accuracy"] is not None else metrics["val_accuracy"]
     print(f"Finished: test accuracy {_pct(accuracy)}, {metrics['seconds']:.1f} s "
           f"({metrics['samples_per_second']:,.0f} samples/s). Run folder: {out}")

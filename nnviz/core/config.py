@@ -23,6 +23,7 @@ from nnviz.core.limits import (MAX_FILTERS, MAX_LAYER_UNITS, MAX_LAYERS, MAX_NES
                      nesting_depth)
 from nnviz.core.losses import LOSSES
 from nnviz.core.optimizers import OPTIMIZERS
+from nnviz.core.training_options import LR_DECAY_SYNTAX, parse_lr_schedule
 
 SCHEMA_VERSION = 1
 MODEL_KINDS = ("mlp", "cnn", "perceptron")
@@ -52,7 +53,8 @@ class ModelConfig:
     init_std: float = 1.0
     bias_init: str = "zeros"  # Nielsen's network.py draws biases from N(0, 1) too: "normal"
     output_units: int | None = None  # auto: 1 for the perceptron and 2-class non-softmax nets
-    dropout: float = 0.0
+    dropout: float = 0.0  # inverted dropout after each hidden layer (and a CNN's flattened maps); 0 = off
+    input_dropout: float = 0.0  # inverted dropout on the input pixels (Srivastava et al. use 0.2); 0 = off
     conv_filters: list[int] = field(default_factory=lambda: [16])
     kernel_size: int = 3
     conv_stride: int = 1
@@ -68,8 +70,9 @@ class OptimizerConfig:
     name: str = "sgd"
     learning_rate: float = 3.0
     momentum: float = 0.0
-    weight_decay: float = 0.0
-    lr_decay: float = 1.0  # learning rate multiplied by this after every epoch ("adapt the learning rate")
+    weight_decay: float = 0.0  # L2 lambda: lambda * W added to the weights' gradients (biases never decay)
+    # "none", "exp:F", "step:N:F" or a bare per-epoch factor (older configs); see training_options.py
+    lr_decay: float | str = 1.0
 
 
 @dataclass(slots=True)
@@ -79,6 +82,10 @@ class TrainingConfig:
     iterations: int | None = None  # stop after this many mini-batches instead (two_layer_net.py)
     seed: int = 0
     shuffle: bool = True
+    early_stopping: int = 0  # patience in epochs without a lower validation loss; 0 = off
+    # Train loss/accuracy are measured at each epoch's end on a fixed random sample of this many
+    # training examples (0 = all of them); the running means during the epoch are kept apart.
+    train_eval_size: int = 10000
 
 
 @dataclass(slots=True)
@@ -145,11 +152,12 @@ class RunConfig:
         _check(m.padding in ("same", "valid"), "model.padding", m.padding, "'same' or 'valid'")
         _check(0 <= m.pool <= 4, "model.pool", m.pool, "between 0 and 4")
         _check(0.0 <= m.dropout < 1.0, "model.dropout", m.dropout, "in [0, 1)")
+        _check(0.0 <= m.input_dropout < 1.0, "model.input_dropout", m.input_dropout, "in [0, 1)")
         _check(_finite_positive(m.init_std), "model.init_std", m.init_std, "a positive number")
         _check(o.name in OPTIMIZERS, "optimizer.name", o.name, f"one of {', '.join(OPTIMIZERS)}")
         _check(_finite_positive(o.learning_rate), "optimizer.learning_rate", o.learning_rate, "a positive number")
         _check(0.0 <= o.momentum < 1.0, "optimizer.momentum", o.momentum, "in [0, 1)")
-        _check(0.0 < o.lr_decay <= 1.0, "optimizer.lr_decay", o.lr_decay, "in (0, 1]")
+        _check(_parses(parse_lr_schedule, o.lr_decay), "optimizer.lr_decay", o.lr_decay, LR_DECAY_SYNTAX)
         _check(0.0 <= o.weight_decay < 1.0, "optimizer.weight_decay", o.weight_decay, "in [0, 1)")
         _check(isinstance(t.batch_size, int) and t.batch_size >= 1, "training.batch_size", t.batch_size,
                "a positive integer")
@@ -157,6 +165,12 @@ class RunConfig:
         _check(t.iterations is None or t.iterations >= 1, "training.iterations", t.iterations,
                "a positive integer")
         _check(isinstance(t.seed, int) and t.seed >= 0, "training.seed", t.seed, "a non-negative integer")
+        _check(_whole(t.early_stopping), "training.early_stopping", t.early_stopping,
+               "a patience of 1 or more epochs, or 0 for off")
+        _check(not t.early_stopping or d.val_size > 0, "training.early_stopping", t.early_stopping,
+               "0 without validation data (data.val_size = 0); it watches the validation loss")
+        _check(_whole(t.train_eval_size), "training.train_eval_size", t.train_eval_size,
+               "a number of examples, or 0 for the whole training set")
         _check(d.train_size is None or d.train_size >= 1, "data.train_size", d.train_size, "a positive integer")
         _check(d.test_size is None or d.test_size >= 1, "data.test_size", d.test_size, "a positive integer")
         _check(0 <= d.augment_shift <= 4, "data.augment_shift", d.augment_shift, "between 0 and 4 pixels")
@@ -214,6 +228,8 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false, got {_short(value)}")
         return value
+    if where == "optimizer.lr_decay" and isinstance(value, str):
+        return value  # a schedule's text; checked by validate()
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {_short(value)}")
@@ -251,6 +267,18 @@ def _short(value: Any) -> str:
 
 def _finite_positive(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
+
+def _whole(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _parses(parse: Any, value: Any) -> bool:
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _drop_none(tree: Any) -> Any:

@@ -10,8 +10,14 @@ import numpy as np
 
 @dataclass(slots=True)
 class EpochRecord:
-    """Figures at the end of one epoch. Train figures are the means over the epoch's batches
-    (as Keras reports them), so no extra pass over the training set is needed."""
+    """Figures at the end of one epoch.
+
+    ``train_loss`` / ``train_accuracy`` are measured after the epoch, with its final weights and
+    dropout off, on ``train_measured`` training examples (a fixed sample, or all of them). The
+    means over the epoch's batches while the weights changed (what Keras reports) are kept as
+    ``train_loss_running`` / ``train_accuracy_running``; where nothing was measured
+    (``train_measured`` = 0) both pairs hold the running means.
+    """
 
     epoch: int
     iteration: int
@@ -30,6 +36,9 @@ class EpochRecord:
     eval_seconds: float = 0.0
     samples_per_second: float = 0.0
     learning_rate: float = 0.0
+    train_loss_running: float = math.nan
+    train_accuracy_running: float = math.nan
+    train_measured: int = 0  # training examples behind train_loss / train_accuracy (0: running means)
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)

@@ -39,6 +39,8 @@ def layer_specs(model: ModelConfig, input_shape: tuple[int, ...], n_classes: int
         raise ConfigError("cross-entropy needs a linear (logit) output; set model.output_activation = 'auto'")
     init = {"init": model.init, "init_std": model.init_std}
     specs: list[dict[str, Any]] = []
+    if model.input_dropout:  # on the raw inputs, before any layer (element-wise on any shape)
+        specs.append({"type": "dropout", "rate": model.input_dropout})
     if model.kind == "cnn":
         if len(input_shape) != 3:
             raise ConfigError("a cnn model needs image data; pick an image data set or an mlp model")
@@ -48,8 +50,13 @@ def layer_specs(model: ModelConfig, input_shape: tuple[int, ...], n_classes: int
             specs.append({"type": model.activation})
             if model.pool > 1:
                 specs.append({"type": "maxpool2d", "size": model.pool})
+    if model.dropout and (model.kind == "perceptron" or (model.kind == "mlp" and not model.hidden)):
+        raise ConfigError(f"model.dropout = {model.dropout:g} needs a hidden layer whose units it can drop; "
+                          "this model has none (give it hidden layers or set the dropout to 0)")
     if len(input_shape) > 1 or model.kind == "cnn":
         specs.append({"type": "flatten"})
+    if model.dropout and model.kind == "cnn":  # the feature maps feeding the dense head
+        specs.append({"type": "dropout", "rate": model.dropout})
     if model.kind != "perceptron":
         for units in model.hidden:
             specs.append({"type": "dense", "units": units, "bias_init": model.bias_init, **init})

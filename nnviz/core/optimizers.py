@@ -2,6 +2,12 @@
 
 ``learning_rate`` and ``momentum`` are plain attributes: a change applies from the next step.
 Per-parameter state is keyed like the model file (``"layers.0.W"``).
+
+L2 weight decay (``weight_decay`` = lambda) adds the gradient of lambda/2 * |W|^2, i.e. lambda * W,
+to the gradient of every weight array (dense and convolution weights: the arrays with more than one
+axis); biases never decay, as usual (they do not make the function more complex). Adam gets the
+same coupled L2 term in its gradient, not AdamW's decoupled decay. The reported loss is the data
+loss only, without the penalty.
 """
 
 from __future__ import annotations

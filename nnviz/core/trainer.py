@@ -19,6 +19,7 @@ from nnviz.core.data.augment import random_shift
 from nnviz.core.config import RunConfig
 from nnviz.core.data.splits import Dataset
 from nnviz.core.dense_stack import DenseStack
+from nnviz.core.epoch_monitor import EpochMonitor
 from nnviz.core.history import EpochRecord, History
 from nnviz.core.losses import make_loss
 from nnviz.core.metrics import accuracy, confusion_matrix
@@ -26,6 +27,7 @@ from nnviz.core.models import build_network, check_output_size
 from nnviz.core.network import Sequential
 from nnviz.core.optimizers import make_optimizer
 from nnviz.core.run_health import RunHealth, check_run_health
+from nnviz.core.training_options import parse_lr_schedule
 
 READY, DIVERGED, FINISHED = "ready", "diverged", "finished"
 # A loss this many times its first value (at least 1.0) counts as diverged: sigmoid and ReLU nets
@@ -91,6 +93,9 @@ class Trainer:
         self._position = 0  # samples consumed in the current epoch
         self._x_train, self._y_train = dataset.split("train")
         self._n_train = int(self._y_train.shape[0])
+        t = config.training  # measured train figures, best epoch, early stopping
+        self.monitor = EpochMonitor(t.early_stopping, self._n_train, t.train_eval_size, t.seed,
+                                    has_validation=dataset.size("val") > 0)
         # Predicted class of every training example of the epoch, by position in its order: a
         # chunk counts its correct answers in one go instead of three NumPy calls per batch.
         self._predicted = np.zeros(self._n_train, dtype=np.int64)
@@ -155,6 +160,8 @@ class Trainer:
     @property
     def finished(self) -> bool:
         t = self.config.training
+        if self.monitor.stopped_epoch is not None:  # early stopping ended the run
+            return True
         return self.epoch >= t.epochs or (t.iterations is not None and self.iteration >= t.iterations)
 
     # --- stepping ----------------------------------------------------------------------------
@@ -276,13 +283,17 @@ class Trainer:
 
     def _finish_epoch(self) -> EpochRecord:
         seen = max(self._epoch_seen, 1)
+        running_loss, running_accuracy = self._epoch_loss_sum / seen, self._epoch_correct / seen
         record = EpochRecord(
             epoch=self.epoch + 1, iteration=self.iteration,
-            train_loss=self._epoch_loss_sum / seen, train_accuracy=self._epoch_correct / seen,
+            train_loss=running_loss, train_accuracy=running_accuracy,
             train_mistakes=self._epoch_seen - self._epoch_correct, seconds=self._epoch_seconds,
             samples_per_second=self._epoch_seen / self._epoch_seconds if self._epoch_seconds > 0 else 0.0,
-            learning_rate=self.learning_rate)
+            learning_rate=self.learning_rate, train_loss_running=running_loss,
+            train_accuracy_running=running_accuracy)
         started = time.perf_counter()
+        record.train_loss, record.train_accuracy, record.train_measured = self.monitor.measure_train(
+            self.network, self.loss, self._x_train, self._y_train)
         for split in ("val", "test"):
             if self.dataset.size(split):
                 result = self.evaluate(split)
@@ -292,11 +303,13 @@ class Trainer:
                 setattr(record, f"{split}_total", result.total)
         record.eval_seconds = time.perf_counter() - started
         self.history.epochs.append(record)
-        self.optimizer.learning_rate *= self.config.optimizer.lr_decay
+        schedule = parse_lr_schedule(self.config.optimizer.lr_decay)
+        self.optimizer.learning_rate *= schedule.factor_after_epoch(self.epoch + 1)
         self.epoch += 1
         self.health = check_run_health(self)  # on this epoch's evaluation
         self.batch_in_epoch = 0
         self._position = 0
+        self.monitor.end_of_epoch(self, record)
         if self.finished:
             self.state = FINISHED
         return record

@@ -19,9 +19,14 @@ from nnviz.core.run_folder.files import CONFIG_FILE, METRICS_CSV, METRICS_JSON, 
 
 
 def final_metrics(trainer) -> dict[str, Any]:
-    """The figures of a finished (or stopped) run, JSON-able; NaN becomes null."""
+    """The figures of a finished (or stopped) run, JSON-able; NaN becomes null.
+
+    The accuracy and loss figures are those of the weights the model file holds: the last epoch's,
+    or the best epoch's where early stopping restored them.
+    """
     epochs = trainer.history.epochs
-    last = epochs[-1] if epochs else None
+    monitor = trainer.monitor
+    last = monitor.weights_record(epochs)
     seconds = sum(r.seconds for r in epochs)
     samples = sum(r.samples_per_second * r.seconds for r in epochs)
     metrics = {
@@ -39,6 +44,12 @@ def final_metrics(trainer) -> dict[str, Any]:
         "val_loss": last.val_loss if last else math.nan,
         "train_accuracy": last.train_accuracy if last else math.nan,
         "train_loss": last.train_loss if last else math.nan,
+        "train_measured": last.train_measured if last else 0,  # training examples behind the train figures
+        "best_epoch": monitor.best_epoch,  # lowest validation loss
+        "stopped_epoch": trainer.epoch,  # the last epoch trained
+        "early_stopping": monitor.patience or None,
+        "early_stopped": monitor.stopped_epoch is not None,
+        "weights_epoch": last.epoch if last else None,  # the epoch whose weights model.npz holds
         "best_val_accuracy": max((r.val_accuracy for r in epochs if not math.isnan(r.val_accuracy)),
                                  default=math.nan),
         "best_test_accuracy": max((r.test_accuracy for r in epochs if not math.isnan(r.test_accuracy)),
