@@ -216,7 +216,8 @@ def test_nnviz_train_on_a_full_disk_stops_with_one_line(tiny_disk, capsys):
     code = main(["train", "--preset", "xor-mlp", "--data", "spiral", "--batch", "1", "--epochs", "120", "--quiet",
                  "--out", str(folder)])
     err = capsys.readouterr().err
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err
+    lines = [line for line in err.strip().splitlines() if not line.startswith("nnviz: warning:")]
+    assert code == 2 and len(lines) == 1 and "No space left on device" in err
     follower = follow_until_caught_up(RunFollower(folder))
     assert follower.epochs.n_rows >= 1 and follower.iterations.n_rows > 100  # what fitted stays readable
 

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     watch.add_argument("runs", nargs="+", metavar="DIR", help="run folders, or sweep folders of runs")
     watch.add_argument("--once", action="store_true", help="render the current state and exit (needs --png)")
     watch.add_argument("--png", metavar="OUT", help="with --once: write curves.png, filters.png, confusion.png "
-                       "here (OUT/<run>/ for several runs)")
+                       "here (OUT/<run>/ for several runs; default: none)")
     watch.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="SECONDS",
                        help=f"a running run with no new data for this long (and no live writer on this host) "
                             f"counts as stalled (default {STALL_SECONDS:g})")
