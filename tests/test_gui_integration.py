@@ -33,7 +33,7 @@ def open_window(qtbot, tmp_path, data_dir, config) -> MainWindow:
     settings.setValue("runs/session_folder", str(tmp_path / "session-runs"))
     stored.save_config(settings, config)
     window = MainWindow(data_dir=str(data_dir) if data_dir else None, settings=settings)
-    window.resize(1600, 1000)  # the 2x2 grid (below 1500 px the panels are tabs)
+    window.resize(1500, 920)  # the 2x2 grid (below 1500 px the panels are tabs)
     window.show()
     qtbot.waitUntil(lambda: window.state == "ready" and window.last_snapshot is not None, timeout=TIMEOUT)
     return window

@@ -34,8 +34,7 @@ from nnviz.ui.window_fit import ScreenFit
 from nnviz.ui.window_layout import DivergenceBar, add_runs_dock, build_docks, build_menus
 from nnviz.ui.worker import TrainingWorker
 
-SNAPSHOT_RATE = 20.0
-DRAW_SLICE = 0.025  # seconds of panel drawing per event-loop turn
+SNAPSHOT_RATE, DRAW_SLICE = 20.0, 0.025  # snapshots per second; seconds of panel drawing per event-loop turn
 
 
 class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
@@ -385,6 +384,7 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
             return True
         self._closed = True
         self.lab_mode.shutdown()
+        self.run_actions.keys.stop(), self.presentation.stop()  # app-wide filters end with the window
         stop_sweeps(self)  # their runs end interrupted; the same sweep resumes them
         twin_ended = self.twin.stop(timeout_ms)
         self.worker.send("quit")

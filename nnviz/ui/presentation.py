@@ -80,6 +80,9 @@ class Presentation(QtCore.QObject):
         if stored.read_bool(self.window.settings, "view/presentation", False):
             self.action.setChecked(True)
 
+    def stop(self) -> None:
+        QtWidgets.QApplication.instance().removeEventFilter(self)
+
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QtCore.QEvent.Type.MouseButtonPress and isinstance(watched, QtWidgets.QWidget):
             for name, dock in self.window.docks.items():

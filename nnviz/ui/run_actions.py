@@ -70,6 +70,9 @@ class RunKeys(QtCore.QObject):
         self.keys = {action.shortcut()[0] for action in actions if not action.shortcut().isEmpty()}
         QtWidgets.QApplication.instance().installEventFilter(self)
 
+    def stop(self) -> None:
+        QtWidgets.QApplication.instance().removeEventFilter(self)
+
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt override)
         if event.type() != QtCore.QEvent.Type.ShortcutOverride or not isinstance(watched, QtWidgets.QWidget):
             return False
