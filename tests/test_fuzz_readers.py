@@ -24,12 +24,15 @@ from hypothesis import strategies as st
 
 from nnviz.core.config import RunConfig, load_config
 from nnviz.core.errors import NnvizError
+from nnviz.core.limits import GZIP_MAX_RATIO
 from nnviz.core.data.idx import load_idx_pair, read_idx
 from nnviz.core.model_io import load_model, save_model
 from nnviz.core.network import Sequential
 from nnviz.core.run_folder import load_run
 
-FUZZ = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the suite is a gate, so each run tries the same examples (a new failure is found by
+# raising max_examples locally, not by chance in CI); no deadline, since a busy CI box is slow, not wrong.
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 PEAK_LIMIT = 8 * 1024 * 1024
 
 
@@ -38,8 +41,11 @@ def work(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-def outcome(read, *args):
+def outcome(read, *args, room: int = 0):
     """Call the reader; return its result or the NnvizError, and check its peak allocation.
+
+    ``room``: what the input can honestly hold beyond PEAK_LIMIT (a gzip file inflates up to
+    GZIP_MAX_RATIO times its size, and reading what is really there is no bomb).
 
     tracemalloc runs only around the call: tracing hypothesis' own work would triple its time."""
     tracemalloc.start()
@@ -51,7 +57,7 @@ def outcome(read, *args):
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    assert peak < PEAK_LIMIT, f"{read.__name__} took {peak:,} bytes"
+    assert peak < PEAK_LIMIT + room, f"{read.__name__} took {peak:,} bytes"
     return result
 
 
@@ -83,12 +89,17 @@ def idx_files(draw) -> bytes:
     return packed
 
 
+def can_hold(data: bytes) -> int:
+    """The most bytes a file can truly deliver: its length, or what deflate can make of it."""
+    return len(data) * GZIP_MAX_RATIO if data[:2] == b"\x1f\x8b" else len(data)
+
+
 @settings(FUZZ, max_examples=600)
 @given(data=idx_files())
 def test_idx_reader_fuzz(work: Path, data: bytes) -> None:
     path = work / "file-idx3-ubyte"
     path.write_bytes(data)
-    result = outcome(read_idx, path)
+    result = outcome(read_idx, path, room=can_hold(data))
     if isinstance(result, np.ndarray):
         assert result.nbytes <= len(data) or data[:2] == b"\x1f\x8b"
 
@@ -98,7 +109,7 @@ def test_idx_reader_fuzz(work: Path, data: bytes) -> None:
 def test_idx_pair_fuzz(work: Path, images: bytes, labels: bytes) -> None:
     (work / "images").write_bytes(images)
     (work / "labels").write_bytes(labels)
-    result = outcome(load_idx_pair, work / "images", work / "labels")
+    result = outcome(load_idx_pair, work / "images", work / "labels", room=can_hold(images) + can_hold(labels))
     if not isinstance(result, NnvizError):
         assert result[0].shape[0] == result[1].shape[0]
 

@@ -157,10 +157,9 @@ def read_idx(path: str | os.PathLike[str], *, what: str = "data") -> np.ndarray:
                 ) from None
             raise DatasetError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     array = np.frombuffer(payload, dtype=dtype, count=product(dims)).reshape(dims)
-    if dtype.byteorder == ">":  # '>' only for multi-byte types; this copies once
-        array = array.astype(dtype.newbyteorder("="))
-    else:
-        array.flags.writeable = False
+    if dtype.byteorder == ">":  # '>' only for multi-byte types: swapped in place, no second copy
+        return array.byteswap(inplace=True).view(dtype.newbyteorder("="))
+    array.flags.writeable = False
     return array
 
 
