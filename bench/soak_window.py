@@ -1,0 +1,102 @@
+"""Memory of the live window over a long lecture: trains a preset at full speed and prints the curve.
+
+    PYTHONPATH=. python bench/soak_window.py [--preset nielsen] [--minutes 10] [--every 30] [--trace]
+
+The window is the real one (offscreen, every panel visible, 1600x1000) and trains until the time
+is up, restarting the run when it finishes so the curves keep growing as in a 90-minute class.
+Each line is the resident set size (RSS, from /proc) and its change since the end of the first
+epoch: the target is "within +50 MB of its size after the first epoch" over the whole soak.
+``--trace`` also prints the ten Python allocation sites that grew most (tracemalloc; slow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+
+def rss_mb() -> float:
+    """Resident set size of this process in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except OSError:
+        return 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", default="nielsen")
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--every", type=float, default=30.0, help="seconds between lines")
+    parser.add_argument("--data-dir", default=os.environ.get("NNVIZ_DATA_DIR"))
+    parser.add_argument("--trace", action="store_true", help="tracemalloc: the sites that grew most")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    import nnviz.ui  # noqa: F401  (refcount guard before Qt)
+    from PySide6 import QtCore, QtWidgets
+
+    from nnviz.ui import theme
+    from nnviz.ui.main_window import MainWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["nnviz-soak"])
+    theme.configure_pyqtgraph()
+    settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "soak.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(data_dir=args.data_dir, preset=args.preset, settings=settings)
+    window.resize(1600, 1000)
+    window.show()
+    latest = {"epoch": 0, "state": "", "iteration": 0}
+
+    restarts = [0]
+
+    def seen(record) -> None:
+        latest.update(epoch=record.epoch, state=record.run_state, iteration=record.iteration)
+
+    def state_changed(state: str) -> None:
+        # A long class trains more than one run: when one finishes, Reset and Start as the lecturer would.
+        if state == "finished":
+            restarts[0] += 1
+            QtCore.QTimer.singleShot(0, window.reset_run)
+
+    window.worker.snapshot_ready.connect(seen)
+    window.worker.state_changed.connect(state_changed)
+    window.worker.run_loaded.connect(lambda _: restarts[0] and QtCore.QTimer.singleShot(100, window.toggle_run))
+
+    def wait(seconds: float) -> None:
+        loop = QtCore.QEventLoop()
+        QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    while window.run_info is None:
+        wait(0.05)
+    window.worker.send("start")
+    while latest["epoch"] < 1:
+        wait(0.2)
+    if args.trace:
+        import tracemalloc
+        tracemalloc.start(10)
+        before = tracemalloc.take_snapshot()
+    base, started = rss_mb(), time.perf_counter()
+    print(f"{args.preset}: resident memory of the live window, training at full speed")
+    print(f"  after epoch 1: {base:7.1f} MB")
+    while (elapsed := time.perf_counter() - started) < args.minutes * 60:
+        wait(min(args.every, args.minutes * 60 - elapsed))
+        now = rss_mb()
+        print(f"  {time.perf_counter() - started:6.0f} s  epoch {latest['epoch']:3d}  iteration {latest['iteration']:8,d}"
+              f"  {now:7.1f} MB  ({now - base:+6.1f} MB)", flush=True)
+    if args.trace:
+        growth = tracemalloc.take_snapshot().compare_to(before, "traceback")
+        for stat in growth[:10]:
+            print(f"  {stat.size_diff / 1e6:+7.2f} MB  {stat.count_diff:+8d} blocks  {stat.traceback.format()[-1].strip()}")
+    window.close()
+    wait(0.5)
+    print(f"  {restarts[0]} restart(s); growth over the soak: {rss_mb() - base:+.1f} MB (target: within +50 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
