@@ -20,7 +20,7 @@ from nnviz.core.config import RunConfig
 from nnviz.core.data.splits import Dataset
 from nnviz.core.dense_stack import DenseStack
 from nnviz.core.epoch_monitor import EpochMonitor
-from nnviz.core.history import EpochRecord, History
+from nnviz.core.history import EpochRecord, History, LearningRateChange
 from nnviz.core.losses import make_loss
 from nnviz.core.metrics import accuracy, confusion_matrix
 from nnviz.core.models import build_network, check_output_size
@@ -117,6 +117,10 @@ class Trainer:
     def set_learning_rate(self, value: float) -> None:
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"the learning rate must be a positive number, got {value}")
+        if float(value) != self.optimizer.learning_rate:  # kept, so the curves can mark it
+            position = self.epoch + self.batch_in_epoch / max(self.batches_in_epoch, 1)
+            self.history.lr_changes.append(
+                LearningRateChange(self.iteration, position, self.optimizer.learning_rate, float(value)))
         self.optimizer.learning_rate = float(value)
 
     def set_momentum(self, value: float) -> None:
