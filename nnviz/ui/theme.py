@@ -207,3 +207,20 @@ def integer_ticks(axis: pg.AxisItem, count: float) -> None:
 
 def title_html(text: str) -> str:
     return f"<span style='font-size:{TITLE_POINT_SIZE}'>{text}</span>"
+
+
+def fit_title(label: pg.LabelItem, *variants: str) -> None:
+    """Show the first variant (HTML, "<br>" for two lines) whose widest line fits the label's column,
+    else the last one cut short with "…": long titles side by side drew over each other."""
+    font = QtGui.QFont()
+    font.setPointSizeF(float(str(TITLE_POINT_SIZE).rstrip("pt")))
+    metrics = QtGui.QFontMetricsF(font)
+    room = label.boundingRect().width() - 4
+    if room <= 0:  # not laid out yet: drawn again once it is (watch_sizes)
+        set_text(label, variants[0])
+        return
+    for text in variants:
+        if max(metrics.horizontalAdvance(line) for line in text.split("<br>")) <= room:
+            set_text(label, text)
+            return
+    set_text(label, metrics.elidedText(variants[-1], QtCore.Qt.TextElideMode.ElideRight, room))
