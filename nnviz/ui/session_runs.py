@@ -63,10 +63,8 @@ def overlay_labels(runs: list[RunData], reference: dict | None) -> list[str]:
     timestamp; made unique (the legend and the curves are kept per name)."""
     labels = [differences_from(reference, run.settings) if reference is not None else run.label or run.name
               for run in runs]
-    for i, label in enumerate(labels):
-        if labels.count(label) > 1:
-            labels[i] = f"{label} ({runs[i].name})"
-    return labels
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [f"{label} ({run.name})" if label in repeated else label for run, label in zip(runs, labels)]
 
 
 def overlay_from_epochs(label: str, colour: str, curves: EpochCurves) -> CurveOverlay:
