@@ -64,6 +64,19 @@ class CurveMarks:
                 line.label.setFormat(f"η {_rate(change.old)}→{_rate(change.new)}")
                 self.loss_plot.addItem(line, ignoreBounds=True)
                 self.lr_lines.append(line)
+        self.keep_texts_inside()
+
+    def keep_texts_inside(self) -> None:
+        """Text right of its line, or left of it in the right half of the plot (else it is cut off)."""
+        for line in (*self.best_lines, *self.lr_lines):
+            view = line.getViewBox()
+            if view is None or not line.isVisible():
+                continue
+            x0, x1 = view.viewRange()[0]
+            anchor = (1, 0) if line.value() > (x0 + x1) / 2 else (0, 0)
+            if line.label.anchors[0] != anchor:
+                line.label.anchors = [anchor, anchor]
+                line.label.updatePosition()
 
     def texts(self) -> list[str]:
         """What the visible marks say (tests read it as a person reads the plot)."""
