@@ -99,10 +99,11 @@ def test_ticking_two_runs_overlays_their_curves_and_reopen_loads_one(qtbot, tmp_
         accuracy_items = len(curves.accuracy_plot.listDataItems())
         for path in panel.run_folders():
             panel.set_ticked(path)
-        assert curves.overlay_labels == ["run-a", "run-b"]
+        # named by what they change from the run in the window (its folder's name only to tell twins apart)
+        assert curves.overlay_labels == ["epochs=5 (run-a)", "epochs=5 (run-b)"]
         assert len(curves.loss_plot.listDataItems()) == loss_items + 2
         assert len(curves.accuracy_plot.listDataItems()) == accuracy_items + 2
-        x, _ = curves._overlay_items["run-b"][1].getData()
+        x, _ = curves._overlay_items["epochs=5 (run-b)"][1].getData()
         assert len(x) == 5  # one point per epoch
         panel.untick_all()
         assert curves.overlay_labels == []
@@ -112,7 +113,7 @@ def test_ticking_two_runs_overlays_their_curves_and_reopen_loads_one(qtbot, tmp_
         qtbot.waitUntil(lambda: window.config is not None and window.config.optimizer.learning_rate == 0.5,
                         timeout=TIMEOUT)
         assert window.controls.learning_rate.value() == 0.5
-        assert curves.overlay_labels == ["run-b"]
+        qtbot.waitUntil(lambda: curves.overlay_labels == ["same settings"], timeout=TIMEOUT)  # run-b is in the window
     finally:
         close_window(window)
 

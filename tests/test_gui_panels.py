@@ -81,7 +81,7 @@ def test_cnn_snapshot_draws_in_every_panel_and_exports(panels, shared_data_dir, 
     for panel in panels.values():
         panel.show_snapshot(snapshot)
     assert panels["confusion"].matrix.sum() == 500
-    assert panels["feature-maps"].maps.layout_info.count == 16
+    assert panels["feature-maps"].maps.pairs.count == 16
     for name, panel in panels.items():
         if name == "decision-boundary":
             continue
@@ -100,13 +100,13 @@ def test_mosaics_choose_their_grid_again_when_their_panel_is_resized(panels, sha
         panel.resize(220, 900)  # tall and narrow
         qtbot.wait(50)
         panel.show_snapshot(snapshot)
-    narrow = maps_panel.maps.layout_info.columns, filters_panel.mosaic.layout_info.columns
+    narrow = maps_panel.maps.pairs.columns, filters_panel.mosaic.layout_info.columns
     for panel in (maps_panel, filters_panel):
         panel.resize(1400, 450)  # wide: no new snapshot, the panel lays its tiles out again itself
-    qtbot.waitUntil(lambda: (maps_panel.maps.layout_info.columns, filters_panel.mosaic.layout_info.columns)
+    qtbot.waitUntil(lambda: (maps_panel.maps.pairs.columns, filters_panel.mosaic.layout_info.columns)
                     != narrow, timeout=3000)
-    assert maps_panel.maps.layout_info.columns > narrow[0] and filters_panel.mosaic.layout_info.columns > narrow[1]
-    assert maps_panel.maps.layout_info.count == 16
+    assert maps_panel.maps.pairs.columns > narrow[0] and filters_panel.mosaic.layout_info.columns > narrow[1]
+    assert maps_panel.maps.pairs.count == 16
 
 
 def test_dense_first_layer_shows_weighted_inputs(panels, shared_data_dir):

@@ -146,8 +146,12 @@ def test_gradient_descent_lab_pages(qtbot, tmp_path, shared_data_dir):
 def test_losses_lab_trains_both_in_a_thread(qtbot, tmp_path, shared_data_dir):
     lab = open_lab(qtbot, LossesLab, data_dir=str(shared_data_dir))
     settings = LossSettings(train_size=400, test_size=500, epochs=1, evaluations_per_epoch=2)
+    assert not lab.pause_button.isEnabled()  # nothing runs yet: nothing to pause
     with qtbot.waitSignal(lab.background.finished, timeout=60000):
         lab.start(settings)
+        assert lab.pause_button.isEnabled() and not lab.run_button.isEnabled()
+    qtbot.waitUntil(lambda: lab.status.text().endswith("Done."), timeout=10000)
+    assert not lab.pause_button.isEnabled() and lab.run_button.isEnabled()  # done: Pause is off, Train on
     quadratic, cross_entropy = lab.latest
     assert quadratic.eval_epochs.tolist() == [0.0, 0.5, 1.0]
     assert lab.items[("accuracy", "cross-entropy")].getData()[0].size == 3

@@ -56,13 +56,16 @@ class EpochMonitor:
         self.restored_epoch: int | None = None
         self._best_params: np.ndarray | None = None
 
-    def measure_train(self, network, loss, x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
-        """Loss, accuracy and example count of the current weights on the training sample."""
+    def measure_train(self, network, loss, x: np.ndarray, y: np.ndarray, check=None) -> tuple[float, float, int]:
+        """Loss, accuracy and example count of the current weights on the training sample; ``check``
+        is called before each chunk (it may raise RunInterrupted)."""
         rows = self.train_sample
         n = self.n_measured
         total_loss, correct = 0.0, 0
         for start in range(0, n, CHUNK):
             stop = min(start + CHUNK, n)
+            if check is not None:
+                check()
             if rows is None:
                 xb, yb = x[start:stop], y[start:stop]
             else:

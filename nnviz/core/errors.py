@@ -7,6 +7,11 @@ shows it in a message box. Anything else escaping the core is a bug.
 from __future__ import annotations
 
 
+class RunInterrupted(Exception):
+    """A trainer's stop flag was set during a long evaluation (the window is closing): not an error,
+    so it is no NnvizError; the worker that set the flag just ends."""
+
+
 class NnvizError(Exception):
     """Base class of every error caused by the user's input or files."""
 

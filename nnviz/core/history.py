@@ -47,6 +47,19 @@ class EpochRecord:
 EPOCH_FIELDS = tuple(f.name for f in fields(EpochRecord))
 
 
+@dataclass(frozen=True, slots=True)
+class LearningRateChange:
+    """A learning rate changed by hand mid-run (not by a schedule): where, and from what to what."""
+
+    iteration: int  # iterations done when the new rate took over
+    epoch: float  # the same moment in epochs (3.25: a quarter into the fourth epoch), the curves' x
+    old: float
+    new: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
 @dataclass(slots=True)
 class History:
     """Grows during training; ``iteration_loss`` is a preallocated buffer doubled when full."""
@@ -54,6 +67,7 @@ class History:
     _loss: np.ndarray = field(default_factory=lambda: np.zeros(1024, dtype=np.float32))
     n_iterations: int = 0
     epochs: list[EpochRecord] = field(default_factory=list)
+    lr_changes: list[LearningRateChange] = field(default_factory=list)  # changes made by hand, in order
 
     def add_iteration_loss(self, value: float) -> None:
         self.reserve(1)[self.n_iterations] = value

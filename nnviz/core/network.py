@@ -131,12 +131,15 @@ class Sequential:
             taps.append((layer.name, x))
         return taps
 
-    def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """Outputs for a whole split in chunks, to bound the memory of conv layers."""
+    def predict(self, x: np.ndarray, batch_size: int = 1000, check=None) -> np.ndarray:
+        """Outputs for a whole split in chunks, to bound the memory of conv layers. ``check`` (if
+        given) is called before each chunk: it may raise to abandon a long evaluation."""
         if x.shape[0] == 0:
             return np.zeros((0,) + self.output_shape, dtype=self.dtype)
         out = np.empty((x.shape[0],) + self.output_shape, dtype=self.dtype)
         for i in range(0, x.shape[0], batch_size):
+            if check is not None:
+                check()
             out[i:i + batch_size] = self.forward(x[i:i + batch_size])  # layers reuse their buffers
         return out
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.core.conv import Conv2D
+from nnviz.core.history import LearningRateChange
 from nnviz.core.layers import ACTIVATIONS, Dense
 from nnviz.core.run_health import RunHealth
 
@@ -93,6 +94,8 @@ class RunRecord:
     confusion: np.ndarray | None = None  # (K, K) int64, rows = true class
     decision: DecisionGrid | None = None
     health: RunHealth | None = None  # stuck at chance or dead output units, seen after an epoch
+    best_epoch: int | None = None  # the epoch of the lowest validation loss so far (None: no validation yet)
+    lr_changes: tuple[LearningRateChange, ...] = ()  # learning rates changed by hand mid-run
 
 
 def filter_images(layer, input_shape: tuple[int, ...]) -> np.ndarray:
@@ -159,7 +162,8 @@ def build_record(trainer, *, probe_index: int | None = None, probe_split: str = 
         run_state=run_state or trainer.state, wall_samples_per_second=wall_samples_per_second,
         probe_split_size=dataset.size(probe_split), confusion_split=confusion_split or "", confusion=confusion,
         decision=_decision_grid(trainer) if dataset.kind == "points" else None,
-        health=getattr(trainer, "health", None), **probe)
+        health=getattr(trainer, "health", None), best_epoch=trainer.monitor.best_epoch,
+        lr_changes=tuple(history.lr_changes), **probe)
 
 
 def usable_split(dataset, split: str) -> str:

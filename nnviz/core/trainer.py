@@ -20,7 +20,8 @@ from nnviz.core.config import RunConfig
 from nnviz.core.data.splits import Dataset
 from nnviz.core.dense_stack import DenseStack
 from nnviz.core.epoch_monitor import EpochMonitor
-from nnviz.core.history import EpochRecord, History
+from nnviz.core.errors import RunInterrupted
+from nnviz.core.history import EpochRecord, History, LearningRateChange
 from nnviz.core.losses import make_loss
 from nnviz.core.metrics import accuracy, confusion_matrix
 from nnviz.core.models import build_network, check_output_size
@@ -107,6 +108,7 @@ class Trainer:
         self._loss_limit = math.inf  # set from the first batch's loss
         self._seconds_per_batch = 0.0  # measured by step_batches, for step_for
         self.last_eval: dict[str, EvalResult] = {}
+        self.stop_flag = None  # a threading.Event set from another thread to abandon an evaluation
         self._confusions: dict[str, tuple[EvalResult, np.ndarray]] = {}  # per split, for its last evaluation
 
     # --- settings that may change between steps ----------------------------------------------
@@ -117,6 +119,10 @@ class Trainer:
     def set_learning_rate(self, value: float) -> None:
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"the learning rate must be a positive number, got {value}")
+        if float(value) != self.optimizer.learning_rate:  # kept, so the curves can mark it
+            position = self.epoch + self.batch_in_epoch / max(self.batches_in_epoch, 1)
+            self.history.lr_changes.append(
+                LearningRateChange(self.iteration, position, self.optimizer.learning_rate, float(value)))
         self.optimizer.learning_rate = float(value)
 
     def set_momentum(self, value: float) -> None:
@@ -293,7 +299,7 @@ class Trainer:
             train_accuracy_running=running_accuracy)
         started = time.perf_counter()
         record.train_loss, record.train_accuracy, record.train_measured = self.monitor.measure_train(
-            self.network, self.loss, self._x_train, self._y_train)
+            self.network, self.loss, self._x_train, self._y_train, self.check_stop)
         for split in ("val", "test"):
             if self.dataset.size(split):
                 result = self.evaluate(split)
@@ -320,13 +326,20 @@ class Trainer:
         x, y = self.dataset.split(split)
         if y.shape[0] == 0:
             return EvalResult(split, math.nan, math.nan, 0, 0, np.zeros(0, dtype=np.int64))
-        outputs = self.network.predict(x)
+        # Chunks of 250: a stop flag is seen within a quarter of a (CNN) chunk's time even on a busy machine.
+        outputs = self.network.predict(x, batch_size=250, check=self.check_stop)
         loss = self.loss.forward(outputs, y)
         predictions = self.loss.predict_labels(outputs)
         correct = int(np.count_nonzero(predictions == y))
         result = EvalResult(split, loss, accuracy(y, predictions), correct, int(y.shape[0]), predictions)
         self.last_eval[split] = result
         return result
+
+    def check_stop(self) -> None:
+        """Between chunks of an evaluation: raise RunInterrupted once ``stop_flag`` is set (the window
+        closing must not wait for 20,000 CNN forward passes)."""
+        if self.stop_flag is not None and self.stop_flag.is_set():
+            raise RunInterrupted("stopped during an evaluation")
 
     def confusion(self, split: str) -> np.ndarray | None:
         """Confusion matrix of the last evaluation of ``split`` (None before any)."""

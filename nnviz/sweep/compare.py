@@ -145,6 +145,23 @@ def label_runs(runs: Sequence[RunData]) -> list[str]:
     return labels
 
 
+def differences_from(reference: dict[str, Any], settings: dict[str, Any]) -> str:
+    """What a run's flattened ``settings`` change from ``reference`` (the run in the window), for an
+    overlay's legend: "lr=100", "batch=50, lr=0.5", "cnn: epochs=3"; "same settings" if nothing."""
+    keys = [k for k in dict.fromkeys([*settings, *reference])
+            if k not in IGNORED_SETTINGS and k != "preset" and settings.get(k) != reference.get(k)]
+    prefix = ""
+    if settings.get("preset") != reference.get("preset"):
+        prefix = str(settings.get("preset"))
+        defaults = _preset_settings(prefix)
+        keys = [k for k in keys if defaults is None or settings.get(k) != defaults.get(k)]
+    keys.sort(key=lambda k: (k not in SHORT_NAMES, k))  # lr, batch, hidden, ... before the rest
+    parts = _join([format_setting(k, settings.get(k)) for k in keys]) if keys else ""
+    if prefix:
+        return f"{prefix}: {parts}" if parts else prefix
+    return parts or "same settings"
+
+
 def common_description(runs: Sequence[RunData]) -> str:
     """What all runs share, for a figure title: "nielsen on mnist, varying lr"."""
     keys = differing_settings(runs)

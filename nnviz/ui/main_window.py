@@ -277,8 +277,8 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
             self.stop_twin_action.setEnabled(False)
 
     def update_overlays(self) -> None:
-        twin = [self.twin.overlay] if self.twin.overlay is not None else []
-        self.panels["curves"].set_overlays(self.session_runs.run_overlays + twin)
+        runs = self.session_runs.run_overlays  # the B run takes the next colour after the ticked runs
+        self.panels["curves"].set_overlays(runs + self.twin.overlays_after(len(runs)))
 
     def on_download_requested(self, name: str, download_name: str, size: str) -> None:
         """A data set not here yet: ask, download behind a progress dialog, then use it."""

@@ -2,8 +2,9 @@
 
 Each row shows a run's name, preset, what differs from the other listed runs, final accuracy and
 time. Ticking runs emits ``runs_selected(list[RunData])`` with their per-epoch curves, in list
-order; the curves panel overlays them, colour i of the list being ``run_colour(i)`` (Okabe-Ito, as
-in ``nnviz compare``), and the panel shows that colour beside each ticked run. Double-click or
+order; the curves panel overlays them, colour i of the list being ``theme.overlay_colour(i)`` (the
+palette without this run's train / validation / test colours), and the panel shows that colour
+beside each ticked run. Double-click or
 "Reopen" emits ``reopen_requested(Path)`` for one run folder (its model, config and curves).
 
 Reading run folders is small file I/O (a config, a JSON and a CSV of one row per epoch), done
@@ -20,10 +21,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.errors import NnvizError
 from nnviz.sweep.compare import differing_settings, label_runs
-from nnviz.ui.compare_figure import run_colour
+from nnviz.ui import theme
 from nnviz.core.run_folder import RunData, is_run_folder, list_run_folders, load_run
 
-COLUMNS = ("run", "preset", "differs", "final accuracy", "time")
+# The accuracy column is the validation split's at the last epoch (the test set stays unseen); a run
+# without validation data says which split its figure is from instead.
+COLUMNS = ("run", "preset", "differs", "final validation accuracy", "time")
 PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole
 SWATCH_SIZE = 14
 
@@ -41,11 +44,16 @@ def find_run_folders(folder: Path) -> list[Path]:
 
 
 def final_accuracy(run: RunData) -> float:
-    for metric in ("val_accuracy", "test_accuracy", "train_accuracy"):
-        value = run.final(metric)
+    return final_accuracy_of(run)[0]
+
+
+def final_accuracy_of(run: RunData) -> tuple[float, str]:
+    """The last epoch's validation accuracy, else test, else train; and which split it is."""
+    for split in ("val", "test", "train"):
+        value = run.final(f"{split}_accuracy")
         if math.isfinite(value):
-            return value
-    return math.nan
+            return value, split
+    return math.nan, ""
 
 
 class RunsPanel(QtWidgets.QWidget):
@@ -79,6 +87,8 @@ class RunsPanel(QtWidgets.QWidget):
         self.tree = QtWidgets.QTreeWidget()
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels([c[0].upper() + c[1:] for c in COLUMNS])
+        self.tree.headerItem().setToolTip(3, "Accuracy on the validation split after the last epoch (runs "
+                                             "without validation data name the split they were measured on)")
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
@@ -236,7 +246,7 @@ class RunsPanel(QtWidgets.QWidget):
         index = 0
         for item in self._items():
             if item.checkState(0) == QtCore.Qt.CheckState.Checked:
-                item.setIcon(0, _swatch(run_colour(index)))
+                item.setIcon(0, _swatch(theme.overlay_colour(index)))
                 index += 1
             else:
                 item.setIcon(0, QtGui.QIcon())
@@ -264,6 +274,6 @@ def _accuracy_text(run: RunData) -> str:
     """The final accuracy; a run still being written (or stopped half-way) says so."""
     if run.state == "diverged":
         return "diverged"
-    accuracy = final_accuracy(run)
-    text = "-" if not math.isfinite(accuracy) else f"{accuracy:.2%}"
+    accuracy, split = final_accuracy_of(run)
+    text = "-" if not math.isfinite(accuracy) else f"{accuracy:.2%}" + ("" if split == "val" else f" ({split})")
     return f"{text} ({run.state}, epoch {run.n_epochs})" if run.state in ("running", "interrupted") else text

@@ -18,10 +18,11 @@ from PySide6 import QtCore, QtGui
 from nnviz.core.config import load_config
 from nnviz.core.errors import NnvizError
 from nnviz.core.record import EpochCurves
-from nnviz.ui.compare_figure import run_colour
-from nnviz.core.run_folder import RunData
+from nnviz.core.run_folder import RunData, flatten_settings
+from nnviz.sweep.compare import differences_from
 
 from nnviz.ui import settings as stored
+from nnviz.ui import theme
 from nnviz.ui.errors import show_error
 from nnviz.ui.panels.curves import CurveOverlay
 from nnviz.ui.runs_panel import RunsPanel
@@ -53,8 +54,17 @@ def overlay_from_columns(label: str, colour: str, columns: dict[str, np.ndarray]
     return CurveOverlay(label, colour, np.zeros(0), np.zeros(0), np.zeros(0))
 
 
-def overlay_from_run(run: RunData, index: int) -> CurveOverlay:
-    return overlay_from_columns(run.name, run_colour(index), run.curves)
+def overlay_from_run(run: RunData, index: int, label: str | None = None) -> CurveOverlay:
+    return overlay_from_columns(label or run.name, theme.overlay_colour(index), run.curves)
+
+
+def overlay_labels(runs: list[RunData], reference: dict | None) -> list[str]:
+    """Legend names: what each run changes from the run in the window ("lr=100"), not its folder's
+    timestamp; made unique (the legend and the curves are kept per name)."""
+    labels = [differences_from(reference, run.settings) if reference is not None else run.label or run.name
+              for run in runs]
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [f"{label} ({run.name})" if label in repeated else label for run, label in zip(runs, labels)]
 
 
 def overlay_from_epochs(label: str, colour: str, curves: EpochCurves) -> CurveOverlay:
@@ -121,6 +131,8 @@ class SessionRuns(QtCore.QObject):
 
     def run_loaded(self) -> None:
         self._saved_this_run = False
+        if self.run_overlays:  # named by what differs from the run in the window: from this one now
+            self.show_runs(self.panel.selected_runs())
 
     def state_changed(self, state: str) -> None:
         """A run that ends is saved once, so it can be compared with the next one."""
@@ -135,7 +147,10 @@ class SessionRuns(QtCore.QObject):
     # --- overlays and reopening ----------------------------------------------------------------
     @QtCore.Slot(list)
     def show_runs(self, runs: list[RunData]) -> None:
-        self.run_overlays = [overlay_from_run(run, i) for i, run in enumerate(runs)]
+        config = self.window.config
+        reference = flatten_settings(config.to_dict()) if config is not None else None
+        self.run_overlays = [overlay_from_run(run, i, label)
+                             for i, (run, label) in enumerate(zip(runs, overlay_labels(runs, reference)))]
         self.window.update_overlays()
 
     @QtCore.Slot(object)

@@ -30,10 +30,23 @@ TRAIN_COLOUR = BLUE
 VAL_COLOUR = ORANGE
 TEST_COLOUR = GREEN
 RAW_LOSS_COLOUR = (86, 180, 233, 60)  # light sky blue: the noise band behind the smoothed curve
+MARK_COLOUR = GREY_70  # best-epoch and learning-rate marks on the curves
 TRUE_COLOUR = GREEN
 WRONG_COLOUR = VERMILLION
 NEUTRAL_COLOUR = "#8c8c8c"
 GAP_COLOUR = "#c8c8c8"  # between tiles of a mosaic: distinct from the white of a zero weight
+
+
+
+def overlay_colour(index: int) -> str:
+    """Colour of the ``index``-th other run drawn over this one (ticked runs, then the A/B twin): from
+    the palette in force, never this run's train / validation / test colours; sky blue (the raw
+    loss band) and yellow (faint on white) last."""
+    taken = {TRAIN_COLOUR, VAL_COLOUR, TEST_COLOUR}
+    late = [SKY_BLUE, YELLOW]
+    free = [c for c in OKABE_ITO if c not in taken and c not in late] + [c for c in late if c not in taken]
+    return free[index % len(free)]
+
 
 DIVERGING_MAP = "CET-D1"  # blue - white - red, symmetric around 0 (weights)
 SEQUENTIAL_MAP = "viridis"  # activations >= 0 (as in matplotlib)
@@ -194,3 +207,20 @@ def integer_ticks(axis: pg.AxisItem, count: float) -> None:
 
 def title_html(text: str) -> str:
     return f"<span style='font-size:{TITLE_POINT_SIZE}'>{text}</span>"
+
+
+def fit_title(label: pg.LabelItem, *variants: str) -> None:
+    """Show the first variant (HTML, "<br>" for two lines) whose widest line fits the label's column,
+    else the last one cut short with "…": long titles side by side drew over each other."""
+    font = QtGui.QFont()
+    font.setPointSizeF(float(str(TITLE_POINT_SIZE).rstrip("pt")))
+    metrics = QtGui.QFontMetricsF(font)
+    room = label.boundingRect().width() - 4
+    if room <= 0:  # not laid out yet: drawn again once it is (watch_sizes)
+        set_text(label, variants[0])
+        return
+    for text in variants:
+        if max(metrics.horizontalAdvance(line) for line in text.split("<br>")) <= room:
+            set_text(label, text)
+            return
+    set_text(label, metrics.elidedText(variants[-1], QtCore.Qt.TextElideMode.ElideRight, room))

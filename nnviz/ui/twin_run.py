@@ -22,11 +22,12 @@ from nnviz.core.record import RunRecord
 
 from nnviz.ui.controls import parse_hidden
 from nnviz.ui.panels.curves import CurveOverlay, tail_continues, tail_x
-from nnviz.ui.session_runs import overlay_from_epochs
+from nnviz.ui.session_runs import default_runs_folder, overlay_from_epochs
+from nnviz.ui.window_run_folder import WindowRunFolder
 from nnviz.ui.worker import TrainingWorker
 from nnviz.ui import theme
 
-TWIN_COLOUR = theme.PURPLE  # Okabe-Ito reddish purple: apart from the train / validation / test colours
+TWIN_COLOUR = theme.overlay_colour(0)  # until the window gives it the colour after the ticked runs
 
 # setting -> (dotted config key, short label, parser of the typed value)
 def _live(name: str) -> tuple[str, str, object]:
@@ -162,16 +163,25 @@ class TwinRun(QtCore.QObject):
         self._losses = IterationLosses()
         self.worker = TrainingWorker(self.data_dir, snapshot_rate=self.snapshot_rate)
         self.thread = QtCore.QThread(self)
+        # B is a run of its own: written as it trains like A's, so the Runs dock lists it from its first batch.
+        self.worker.run_folder = WindowRunFolder(default_runs_folder(self.window.settings), suffix="B")
         self.worker.moveToThread(self.thread)
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         self.worker.snapshot_ready.connect(self.on_snapshot, queued)
         self.worker.state_changed.connect(self.on_state_changed, queued)
         self.worker.error_raised.connect(self.on_error, queued)
         self.worker.load_failed.connect(self.on_load_failed, queued)
+        self.worker.run_started.connect(self.window.session_runs.panel.add_run_folder, queued)
         self.thread.started.connect(self.worker.run_loop)
         self.thread.start()
         self.worker.send("load", config)
         self.overlay_changed.emit()
+
+    def overlays_after(self, ticked: int) -> list[CurveOverlay]:
+        """B's overlay (none without a B run) in the colour after the ``ticked`` runs' colours."""
+        if self.overlay is None:
+            return []
+        return [dataclasses.replace(self.overlay, colour=theme.overlay_colour(ticked))]
 
     def send(self, command: str, *args) -> None:
         if self.worker is not None:

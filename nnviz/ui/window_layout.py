@@ -126,7 +126,7 @@ def build_menus(window, snapshot_rate: float) -> None:
     for action in (a.start_pause, a.step_batch, a.step_epoch, a.stop, a.reset):
         run_menu.addAction(action)
     run_menu.addSeparator()
-    twin = run_menu.addAction("Run again with one change…", window.start_twin)
+    twin = run_menu.addAction("Run again with one change…", lambda: window.start_twin())  # not `checked`
     twin.setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))
     twin.setStatusTip("A/B: a second network with the same seed and one setting changed, trained alongside")
     window.stop_twin_action = run_menu.addAction("End the B run", window.stop_twin)

@@ -19,8 +19,9 @@ from nnviz.core.run_log import DIVERGED, FINISHED
 class WindowRunFolder:
     """One trainer's live run folder under ``runs_folder`` (None: the window writes none)."""
 
-    def __init__(self, runs_folder: Path | None) -> None:
+    def __init__(self, runs_folder: Path | None, suffix: str = "") -> None:
         self.runs_folder = runs_folder
+        self.suffix = f"-{suffix}" if suffix else ""  # "-B": an A/B twin's run beside A's
         self.writer: LiveRunWriter | None = None
         self.folder: Path | None = None
         self.ended_at_iteration = -1  # the trainer's iteration when its folder was completed
@@ -36,9 +37,10 @@ class WindowRunFolder:
         if self.writer is not None or self.failed or self.runs_folder is None:
             return None
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder, n = self.runs_folder / f"{stamp}-{trainer.config.preset}", 2
+        name = f"{stamp}-{trainer.config.preset}{self.suffix}"
+        folder, n = self.runs_folder / name, 2
         while folder.exists():
-            folder, n = self.runs_folder / f"{stamp}-{trainer.config.preset}-{n}", n + 1
+            folder, n = self.runs_folder / f"{name}-{n}", n + 1
         self.writer = LiveRunWriter(plan_run_folder(folder, trainer.config), trainer)
         self.folder, self.ended_at_iteration = folder, -1
         return str(folder)

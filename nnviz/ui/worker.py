@@ -22,7 +22,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnviz.core.config import RunConfig
-from nnviz.core.errors import NnvizError
+from nnviz.core.errors import NnvizError, RunInterrupted
 from nnviz.core.live_settings import apply_live_setting
 from nnviz.core.model_io import load_model
 from nnviz.core.run_folder import write_run_folder
@@ -64,6 +64,7 @@ class TrainingWorker(QObject):
         self._gui_ready = threading.Event()
         self._gui_ready.set()
         self._quit = False
+        self._stopping = threading.Event()  # set by send("quit") at once: evaluations check it per chunk
         self._interval = 1.0 / snapshot_rate
         self._batches_per_second = 0.0  # 0: full speed
         self._next_batch_time = 0.0
@@ -81,7 +82,9 @@ class TrainingWorker(QObject):
 
     # --- called from the GUI thread ----------------------------------------------------------
     def send(self, command: str, *args) -> None:
-        """Queue a command; thread-safe. It runs before the next batch."""
+        """Queue a command; thread-safe. It runs before the next batch ("quit" also stops an evaluation)."""
+        if command == "quit":
+            self._stopping.set()
         self._commands.put((command, args))
 
     def frame_drawn(self) -> None:
@@ -103,6 +106,8 @@ class TrainingWorker(QObject):
                     except queue.Empty:
                         continue
                     self._handle(command)
+            except RunInterrupted:  # the window is closing: the queued "quit" ends the loop next
+                self._drain_commands()
             except (NnvizError, ValueError) as exc:
                 self._fail("Training stopped", str(exc))
             except Exception:  # a bug: keep the window alive and say so
@@ -229,6 +234,7 @@ class TrainingWorker(QObject):
             raise
         self._write_folder(self.run_folder.reset)  # the previous run's folder ends interrupted
         self.trainer, self.config = trainer, config
+        trainer.stop_flag = self._stopping
         self._loss_sent = 0
         self._samples = 0
         self._wall_speed = 0.0

@@ -15,7 +15,7 @@ import numpy as np
 
 from nnviz.core.config import RunConfig, load_config, read_text_file
 from nnviz.core.errors import NnvizError
-from nnviz.core.history import EPOCH_FIELDS
+from nnviz.core.history import EPOCH_FIELDS, LearningRateChange
 from nnviz.core.limits import MAX_TEXT_FILE_BYTES
 from nnviz.core.model_io import load_model
 from nnviz.core.record import EpochCurves, RunRecord, filter_images
@@ -59,6 +59,25 @@ class RunData:
     def seconds(self) -> float:
         value = self.metrics.get("seconds")
         return float(value) if isinstance(value, (int, float)) else math.nan
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch of the lowest validation loss, as metrics.json records it."""
+        value = self.metrics.get("best_epoch")
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1 else None
+
+    @property
+    def lr_changes(self) -> tuple[LearningRateChange, ...]:
+        """Learning rates changed by hand mid-run; entries that are not four numbers are skipped
+        (a hand-edited or older metrics.json never stops the folder from loading)."""
+        changes = []
+        for entry in self.metrics.get("lr_changes") or ():
+            try:
+                changes.append(LearningRateChange(int(entry["iteration"]), float(entry["epoch"]), float(entry["old"]),
+                                                  float(entry["new"])))
+            except (TypeError, KeyError, ValueError):
+                continue
+        return tuple(changes)
 
     def curve(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, values) of one column, dropping epochs where it is empty."""
@@ -245,4 +264,5 @@ def load_record(path: str | Path) -> RunRecord:
         momentum=config.optimizer.momentum, batch_size=config.training.batch_size,
         samples_per_second=float(run.metrics.get("samples_per_second") or 0.0), train_loss=np.zeros(0, np.float32),
         epochs=curves, first_layer_kind=kind, first_layer_weights=weights, filter_images=images,
-        class_names=class_names, model_kind=config.model.kind, run_state=run.state)
+        class_names=class_names, model_kind=config.model.kind, run_state=run.state, best_epoch=run.best_epoch,
+        lr_changes=run.lr_changes)

@@ -59,6 +59,8 @@ def final_metrics(trainer) -> dict[str, Any]:
         "samples_per_second": samples / seconds if seconds > 0 else 0.0,
         "parameters": trainer.network.n_params,
     }
+    # Learning rates changed by hand mid-run (a list, so the NaN clean-up below leaves it alone).
+    metrics["lr_changes"] = [change.to_dict() for change in trainer.history.lr_changes]
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
 
 

@@ -87,6 +87,7 @@ class LossesLab(LabWidget):
         self.run_button = push_button("Train both", self.start)
         self.pause_button = push_button("Pause", self.toggle_pause)
         self.pause_button.setCheckable(True)
+        self.pause_button.setEnabled(False)  # only while both networks train
         c.addWidget(button_row(self.run_button, self.pause_button, push_button("Stop", self.stop)))
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
@@ -104,6 +105,7 @@ class LossesLab(LabWidget):
         self.show_status("Loading MNIST and training both networks…")
         self.run_button.setEnabled(False)
         self.pause_button.setChecked(False)
+        self.pause_button.setEnabled(True)
         self.background.start(lambda: LossComparison(chosen, data_dir=data_dir))
 
     def step(self) -> None:
@@ -124,6 +126,7 @@ class LossesLab(LabWidget):
         self.run_button.setEnabled(True)
         self.pause_button.setChecked(False)
         self.pause_button.setText("Pause")
+        self.pause_button.setEnabled(False)  # done (or stopped): nothing to pause
 
     def shutdown(self) -> None:
         super().shutdown()

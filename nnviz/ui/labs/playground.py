@@ -251,6 +251,8 @@ class PlaygroundLab(LabWidget):
         if self.run.trainer.state == "diverged":
             self.toggle_run()
             self.show_status(self.run.trainer.message)
+        elif self.run.is_perceptron and any(r.train_mistakes == 0 for r in self.run.trainer.history.epochs):
+            self.toggle_run()  # converged: nothing left to run, so the button says Run, not Pause
 
     # --- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:

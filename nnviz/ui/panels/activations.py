@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.layers import ACTIVATIONS
 from nnviz.core.record import RunRecord
@@ -133,12 +133,16 @@ class ActivationsPanel(Panel):
         # While half built (titles only) the layout was short, and Qt shrank the scene to it: give
         # the rebuilt figure the whole view again.
         layout.setGeometry(self.graphics.range)
+        views = [self._input_view or self._input.plot.vb, self._output.plot.vb]
+        views += [c.view if isinstance(c, MosaicView) else c.plot.vb for _, c in self._columns]
+        self.watch_sizes(*views)  # titles are fitted to their columns' widths
 
     def show_snapshot(self, snapshot: RunRecord) -> None:
         if not snapshot.activations or snapshot.probabilities is None:
             self.clear()
             return
         signature = tuple((name, a.shape) for name, a in snapshot.activations) + (snapshot.class_names,)
+        self.shown_snapshot = snapshot
         if signature != self._signature:
             self._signature = signature
             self._build(snapshot)
@@ -148,10 +152,12 @@ class ActivationsPanel(Panel):
             kind = layer_kind(name)
             if isinstance(column, MosaicView):
                 size = f"{values.shape[1]}×{values.shape[2]}"
-                theme.set_text(column.title, f"{name}: {values.shape[0]} maps of {size}")
+                theme.fit_title(column.title, f"{name}: {values.shape[0]} maps of {size}",
+                          f"{name}<br>{values.shape[0]} × {size}", name)
                 column.set_images(np.asarray(values, dtype=np.float32), mode="sequential")
             else:
-                theme.set_text(column.title, f"{name}: {values.shape[0]} units")
+                theme.fit_title(column.title, f"{name}: {values.shape[0]} units", f"{name}<br>{values.shape[0]} units",
+                          name)
                 column.set_values(np.asarray(values, dtype=np.float32), y_range=FIXED_RANGES.get(kind))
         self._draw_output(snapshot)
 
@@ -162,11 +168,12 @@ class ActivationsPanel(Panel):
             self._input.set_values(x, ticks=tuple(f"x{i + 1}" for i in range(x.shape[0])))
             return
         title, image = self._input
-        theme.set_text(title, f"input {x.shape[1]}×{x.shape[0]}")
+        theme.fit_title(title, f"input {x.shape[1]}×{x.shape[0]}", f"input<br>{x.shape[1]}×{x.shape[0]}", "input")
         image.setImage(x, levels=(0.0, 1.0), autoLevels=False)
         if self._frame_input:  # once per architecture: later frames keep the view still
             self._frame_input = False
-            self._input_view.autoRange(padding=0.02)
+            # The whole image: its own rectangle, not auto-range over whatever the view held.
+            self._input_view.setRange(QtCore.QRectF(0, 0, x.shape[1], x.shape[0]), padding=0.02)
 
     def _draw_output(self, snapshot: RunRecord) -> None:
         values = np.asarray(snapshot.probabilities, dtype=np.float32)
@@ -184,7 +191,8 @@ class ActivationsPanel(Panel):
         self._output.set_values(values, brushes=brushes, ticks=ticks, y_range=(0.0, 1.0) if in_unit else None)
         total = float(values.sum())
         what = "probabilities" if values.shape[0] > 1 and abs(total - 1) < 1e-3 else "values"
-        theme.set_text(self._output.title, f"output {what} for {probe_name(snapshot)}")
+        theme.fit_title(self._output.title, f"output {what} for {probe_name(snapshot)}",
+                  f"output {what}<br>for {probe_name(snapshot)}", f"output<br>{probe_name(snapshot)}", "output")
         theme.set_axis_label(self._output.plot, "bottom", probe_caption(snapshot))
 
     def clear(self) -> None:

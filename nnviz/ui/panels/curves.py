@@ -14,6 +14,8 @@ from nnviz.core.record import RunRecord
 
 from nnviz.ui import theme
 from nnviz.ui.panels.base import Panel
+from nnviz.ui.panels.curve_marks import CurveMarks, overlays_last_x, overlays_top
+from nnviz.ui.panels.legend import RowLegend
 
 BLOCK = 256  # EMA block length (see smooth_continue)
 SPLITS = (("train", theme.TRAIN_COLOUR, "o"), ("val", theme.VAL_COLOUR, "s"), ("test", theme.TEST_COLOUR, "t"))
@@ -114,8 +116,9 @@ class CurvesPanel(Panel):
             plot.disableAutoRange()
             plot.hideButtons()
         # One legend for both plots, in a row below them: inside a plot it would hide the curves.
-        self.legend = pg.LegendItem(colCount=3, labelTextSize="13pt", frame=False)
+        self.legend = RowLegend(theme.LABEL_POINT_SIZE)
         self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
+        self.marks = CurveMarks(self.loss_plot, self.accuracy_plot)  # best epoch, learning-rate changes
         # The raw curve is thin and pale: without antialiasing it looks the same and draws much faster.
         self.raw = self.loss_plot.plot(pen=pg.mkPen(theme.RAW_LOSS_COLOUR, width=1), skipFiniteCheck=True,
                                        antialias=False)
@@ -144,6 +147,7 @@ class CurvesPanel(Panel):
         self._overlay_lines: dict[str, pg.PlotDataItem] = {}  # an overlay's per-iteration loss
         self._overlay_smooth: dict[str, tuple[float, int, np.ndarray, tuple]] = {}  # weight, n, smoothed, EMA
         self._overlay_epochs = 0
+        self._overlay_colours: dict[str, str] = {}
         self._loss_range: tuple = ()
         self._accuracy_range: tuple = ()
         self._legend_key: tuple = ()
@@ -174,6 +178,7 @@ class CurvesPanel(Panel):
             self._append(snapshot)
         self._draw_iterations()
         self._draw_epochs(snapshot)
+        self.marks.show(snapshot.best_epoch, snapshot.lr_changes)
 
     def _append(self, snapshot: RunRecord) -> None:
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
@@ -212,13 +217,15 @@ class CurvesPanel(Panel):
         n = self._n
         self.raw.setData(self._x[:n], self._loss[:n])
         self.smoothed.setData(self._x[:n], self._smooth[:n])
-        last_x = float(self._x[n - 1]) if n else 0.0
+        last_x = max(float(self._x[n - 1]) if n else 0.0, overlays_last_x(self._overlays))  # a twin ahead too
         # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
         x_max = float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs))
         if x_max <= 1 and last_x < 0.5:  # a young first epoch: zoom to its iterations, or steps are a sliver
             per_epoch = getattr(self, "_per_epoch", 1.0)
             x_max = min(theme.nice_level(max(last_x * 1.2, 10.0 / per_epoch) * per_epoch) / per_epoch, 1.0)
-        wanted = (x_max, theme.nice_level(self._robust_top()))
+        # Other runs' curves stay inside the view (a twin with a larger loss, a run folder's epochs).
+        top = max(self._robust_top(), overlays_top(self._overlays, [v[2] for v in self._overlay_smooth.values()]))
+        wanted = (x_max, theme.nice_level(top))
         if wanted != self._loss_range:
             self._loss_range = wanted
             self._apply_loss_range()
@@ -325,6 +332,13 @@ class CurvesPanel(Panel):
             self.accuracy_plot.removeItem(accuracy_item)
         for overlay in overlays:
             items = self._overlay_items.get(overlay.label)
+            if items is not None and self._overlay_colours.get(overlay.label) != overlay.colour:
+                for item in items:  # the same run in another colour (the runs ticked before it changed)
+                    item.setPen(pg.mkPen(overlay.colour, width=2.5, style=QtCore.Qt.PenStyle.DotLine))
+                    item.setSymbolBrush(overlay.colour)
+                if overlay.label in self._overlay_lines:
+                    self._overlay_lines[overlay.label].setPen(pg.mkPen(overlay.colour, width=1.5))
+            self._overlay_colours[overlay.label] = overlay.colour
             if items is None:
                 style = dict(pen=pg.mkPen(overlay.colour, width=2.5, style=QtCore.Qt.PenStyle.DotLine),
                              symbol="d", symbolSize=8, symbolBrush=overlay.colour, symbolPen=None, antialias=True)
@@ -381,3 +395,4 @@ class CurvesPanel(Panel):
             item.setData([], [])
         self._legend_key = None
         self._update_legends(())
+        self.marks.clear()

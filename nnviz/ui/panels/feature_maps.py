@@ -11,7 +11,7 @@ from nnviz.core.record import RunRecord
 
 from nnviz.ui import theme
 from nnviz.ui.panels.base import Panel, locked_view
-from nnviz.ui.panels.mosaic import MosaicView, best_columns
+from nnviz.ui.panels.pairs import PairedMosaic
 
 
 def probe_caption(snapshot: RunRecord) -> str:
@@ -47,16 +47,14 @@ class FeatureMapsPanel(Panel):
         self.input_image.setColorMap(theme.colormap(theme.INK_MAP, reverse=True))
         self.input_view.addItem(self.input_image)
         layout.addItem(self.input_view, row=1, col=0)
-        # Input above the filters on the left, the maps (the big picture) on the right.
-        self.filters = MosaicView(layout, 2, 0)
-        self.maps = MosaicView(layout, 0, 1, colour_bar=True, rowspan=3)
+        # The input on the left; on the right each filter beside the map it makes (the big picture).
+        self.maps = PairedMosaic(layout, 0, 1)
         grid = layout.layout
-        grid.setColumnStretchFactor(0, 2)
-        grid.setColumnStretchFactor(1, 4)
+        grid.setColumnStretchFactor(0, 1)
+        grid.setColumnStretchFactor(1, 3)
         grid.setRowStretchFactor(1, 1)
-        grid.setRowStretchFactor(3, 1)
         self._input_shape: tuple = ()
-        self.watch_sizes(self.filters.view, self.maps.view)
+        self.watch_sizes(self.maps.view, self.input_view)  # titles are fitted to their columns too
 
     def show_snapshot(self, snapshot: RunRecord) -> None:
         self.shown_snapshot = snapshot
@@ -70,7 +68,8 @@ class FeatureMapsPanel(Panel):
             return
         self.hide_note()
         self._set_visible(True)
-        theme.set_text(self.input_title, f"{probe_name(snapshot)}: {probe_caption(snapshot)}")
+        theme.fit_title(self.input_title, f"{probe_name(snapshot)}: {probe_caption(snapshot)}",
+                        f"{probe_name(snapshot)}<br>{probe_caption(snapshot)}")
         if x.shape != self._input_shape:
             self._input_shape = x.shape
             self.input_view.setRange(QtCore.QRectF(0, 0, x.shape[1], x.shape[0]), padding=0.02)
@@ -78,32 +77,26 @@ class FeatureMapsPanel(Panel):
         images = snapshot.filter_images
         if snapshot.first_layer_kind == "conv2d" and snapshot.first_layer_output is not None:
             layer, maps = snapshot.first_layer_output.name, snapshot.first_layer_output.values
-            title_filters, title_maps = "filters", f"feature maps ({layer})"
+            title_maps = f"each filter (blue−white−red) and its feature map ({layer})"
             mode = "sequential" if layer.startswith(("relu", "sigmoid")) else "diverging"
         elif snapshot.weighted_inputs is not None:  # dense: the weights are in the Filters panel already
             maps = snapshot.weighted_inputs
-            self.filters.set_visible(False)
             self.maps.set_visible(True)
             theme.set_text(self.maps.title, "weights × input, per hidden unit")
             self.maps.set_images(np.asarray(maps, dtype=np.float32), mode="diverging")
             return
         else:
-            self.filters.set_visible(False)
             self.maps.set_visible(False)
             return
-        columns = best_columns(images.shape[0], images.shape[2] / images.shape[1], self.maps.area_aspect())
-        theme.set_text(self.filters.title, title_filters)
-        theme.set_text(self.maps.title, title_maps)
-        self.filters.set_images(np.asarray(images, dtype=np.float32), mode="diverging", columns=columns)
-        self.maps.set_images(np.asarray(maps, dtype=np.float32), mode=mode, columns=columns)
+        theme.fit_title(self.maps.title, title_maps, f"each filter (blue−white−red)<br>and its feature map ({layer})",
+                        f"filter | feature map<br>({layer})")
+        self.maps.set_pairs(np.asarray(images, dtype=np.float32), np.asarray(maps, dtype=np.float32), mode)
 
     def _set_visible(self, visible: bool) -> None:
-        self.filters.set_visible(visible)
         self.maps.set_visible(visible)
 
     def clear(self) -> None:
         self.input_image.clear()
-        self.filters.clear()
         self.maps.clear()
         self._set_visible(False)
         self._input_shape = ()
