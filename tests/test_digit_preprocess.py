@@ -82,6 +82,17 @@ def test_centre_of_mass_is_moved_to_the_middle():
     assert centre_of_mass(np.zeros((4, 6))) == (1.5, 2.5)
 
 
+def test_a_top_heavy_digit_keeps_all_its_ink_in_the_field():
+    page = np.zeros((300, 300), dtype=np.float32)
+    page[50:90, 50:250] = 1.0  # a thick, wide bar
+    page[90:250, 145:150] = 1.0  # and a thin stem: the mass is near the top of the box
+    pixels = mnist_digit(page).pixels
+    assert pixels.sum() == pytest.approx(resize(page[50:250, 50:250], 20, 20).sum(), rel=1e-4)  # nothing cut off
+    inked_rows = np.flatnonzero(pixels.max(axis=1) > 0)
+    assert (inked_rows[0], inked_rows[-1]) == (8, 27)  # moved down only as far as the field allows
+    assert centre_of_mass(pixels)[0] < 13  # so its mass stays above the middle
+
+
 @pytest.mark.parametrize("height, width, expected", [(100, 50, (20, 10)), (30, 120, (5, 20)), (7, 7, (20, 20)),
                                                       (1, 1, (20, 20))])
 def test_the_longer_side_becomes_20_pixels_and_the_aspect_ratio_stays(height, width, expected):

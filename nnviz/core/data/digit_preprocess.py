@@ -128,7 +128,8 @@ def mnist_digit(image: np.ndarray, *, invert: bool | None = None, size: int = MN
     """A grey image of any size (white ink on black, or dark ink on light paper, found out unless
     ``invert`` says) -> the ``size``×``size`` input MNIST would have made of it: the ink's bounding box
     scaled (aspect kept) so its longer side is ``box`` pixels, placed so that its centre of mass
-    (``centre="mass"``) or the middle of its box (``"box"``) lands in the middle. Nothing drawn:
+    (``centre="mass"``; no further than keeps the ink inside) or the middle of its box (``"box"``)
+    lands in the middle. Nothing drawn:
     ``DigitInput(None)``."""
     if centre not in ("mass", "box"):
         raise ValueError(f"centre must be 'mass' or 'box', not {centre!r}")
@@ -150,12 +151,11 @@ def mnist_digit(image: np.ndarray, *, invert: bool | None = None, size: int = MN
         top, left = round(middle - com_row), round(middle - com_col)
     else:
         top, left = (size - height) // 2, (size - width) // 2
+    # A digit whose mass sits far from its box's middle (a 7 with a heavy bar) would stick out of the
+    # field: it is moved only as far as keeps all its ink inside (MNIST's own digits all fit).
+    top, left = min(max(top, 0), size - height), min(max(left, 0), size - width)
     out = np.zeros((size, size), dtype=np.float32)
-    # The digit may stick out of the field when its mass is far off its box's middle (a "7"): MNIST
-    # kept the centring, and so does this; what falls outside is cut off.
-    t0, l0 = max(top, 0), max(left, 0)
-    t1, l1 = min(top + height, size), min(left + width, size)
-    out[t0:t1, l0:l1] = digit[t0 - top:t1 - top, l0 - left:l1 - left]
+    out[top:top + height, left:left + width] = digit
     return DigitInput(out, inverted)
 
 
@@ -173,3 +173,35 @@ def colour_input(image: np.ndarray, size: int) -> np.ndarray:
         rgb *= np.float32(1.0 / 255.0)
     resized = np.clip(resize(rgb, size, size), 0.0, 1.0)
     return np.ascontiguousarray(resized.transpose(2, 0, 1))
+
+
+# How each data set's images were made, where it differs from MNIST's 20-px box centred by mass.
+STYLES = {"fashion-mnist": {"box": 28, "centre": "box"}}  # Fashion-MNIST: longest side 28, centred by box
+
+
+def unusable_reason(input_shape: tuple[int, ...], *, drawing: bool = False) -> str:
+    """Why a network with inputs of ``input_shape`` cannot take a drawing (``drawing``) or an image
+    file as its probe; "" when it can. Drawings: 28×28 grey (MNIST and its kin); image files also
+    square colour inputs (CIFAR-10's 3×32×32)."""
+    shape = tuple(input_shape)
+    if shape == (1, MNIST_SIZE, MNIST_SIZE):
+        return ""
+    what = "2-D points" if len(shape) == 1 else "×".join(map(str, shape)) + " inputs"
+    if drawing:
+        return f"Drawing needs a network of 28×28 grey images (MNIST, Fashion-MNIST, KMNIST…); this one takes {what}."
+    if len(shape) == 3 and shape[0] == 3 and shape[1] == shape[2]:
+        return ""
+    return f"Images can be the input of 28×28 grey or square colour (CIFAR-10) networks; this one takes {what}."
+
+
+def network_input(image: np.ndarray, input_shape: tuple[int, ...], dataset: str = "") -> np.ndarray | None:
+    """A drawing or photo (grey or RGB, any size) -> the (C, H, W) input of a network taking
+    ``input_shape``, made as the data set ``dataset`` made its images; None when nothing is drawn.
+    ValueError when the network takes no images (see :func:`unusable_reason`)."""
+    reason = unusable_reason(input_shape)
+    if reason:
+        raise ValueError(reason)
+    if input_shape[0] == 3:
+        return colour_input(image, input_shape[1])
+    digit = mnist_digit(image, **STYLES.get(dataset, {}))
+    return None if digit.empty else digit.pixels[None]
