@@ -85,9 +85,21 @@ class CustomProbe(QtCore.QObject):
             self.dialog.canvas.changed.connect(self._drawing_changed)
             self.dialog.canvas.stroke_finished.connect(self.send_drawing)
             self.dialog.clear_button.clicked.connect(self._cleared)
+            self._place(self.dialog)
+        if self.info is not None:
+            self.dialog.set_class_names(self.info.class_names)
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
+
+    def _place(self, dialog: QtWidgets.QDialog) -> None:
+        """First opened at the window's bottom left, over the Run setup (not needed while drawing), so
+        the panels on the right (the output bars) stay in view."""
+        frame = self.window.frameGeometry()
+        screen = self.window.screen().availableGeometry()
+        x = max(frame.left() + 8, screen.left())
+        y = min(frame.bottom() - dialog.height() - 40, screen.bottom() - dialog.height() - 40)
+        dialog.move(x, max(y, screen.top()))
 
     def _drawing_changed(self) -> None:
         """Throttled: an input at most every 1/UPDATES_PER_SECOND s while the pen moves."""

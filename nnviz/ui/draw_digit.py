@@ -137,8 +137,8 @@ class DrawDigitDialog(QtWidgets.QDialog):
         self.preview.setFixedSize(side, side)
         self.preview.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet(f"border: 1px solid {theme.GREY_40}; background: white; color: {theme.GREY_60}")
-        self.preview_caption = QtWidgets.QLabel("◀ as the network sees it:\n28×28 grey levels, the ink's box\n"
-                                                "scaled to 20 px, centred by mass")
+        self.preview_caption = QtWidgets.QLabel("◀ as the network sees it:\n28×28, the ink's box\nscaled to 20 px,\n"
+                                                "centred by mass")
         self.bars = pg.PlotWidget()
         self.bars.setMinimumSize(300, 180)
         self.bars.setMenuEnabled(False)
@@ -178,7 +178,7 @@ class DrawDigitDialog(QtWidgets.QDialog):
         layout = QtWidgets.QHBoxLayout(self)
         layout.addLayout(left)
         layout.addLayout(right, 1)
-        self.resize(round(800 * max(theme.scale, 1.0)), round(460 * max(theme.scale, 1.0)))  # fits beside at 1024×768
+        self.resize(round(680 * max(theme.scale, 1.0)), round(440 * max(theme.scale, 1.0)))  # leaves the output in view at 1024×768
         self.show_input(None)
 
     def show_input(self, pixels: np.ndarray | None) -> None:
@@ -194,17 +194,22 @@ class DrawDigitDialog(QtWidgets.QDialog):
                                            QtCore.Qt.TransformationMode.FastTransformation)  # pixels stay pixels
         self.preview.setPixmap(QtGui.QPixmap.fromImage(image))
 
+    def set_class_names(self, names: tuple[str, ...]) -> None:
+        """The bars' classes (also before anything is drawn: an axis of classes, not of 0.2 … 0.8)."""
+        if names == self._class_names or not names:
+            return
+        self._class_names = tuple(names)
+        plot = self.bars.getPlotItem()
+        plot.getAxis("bottom").setTicks([list(enumerate(theme.column_labels(names)))])
+        plot.setXRange(-0.6, len(names) - 0.4, padding=0)
+
     def show_record(self, record: RunRecord | None) -> None:
         """The worker's answer for the drawn input: its probabilities, the winner named."""
         if record is None or record.probe_split != "drawn" or record.probabilities is None or self.pixels is None:
             return
         values = np.asarray(record.probabilities, dtype=np.float32)
         names = record.class_names
-        if names != self._class_names:
-            self._class_names = names
-            labels = theme.column_labels(names)
-            self.bars.getPlotItem().getAxis("bottom").setTicks([list(enumerate(labels))])
-            self.bars.getPlotItem().setXRange(-0.6, len(names) - 0.4, padding=0)
+        self.set_class_names(names)
         best = int(record.probe_prediction)
         brushes = [theme.TRAIN_COLOUR if k == best else theme.NEUTRAL_COLOUR for k in range(values.shape[0])]
         self.bar_item.setOpts(x=np.arange(values.shape[0]), height=values, brushes=brushes)
