@@ -164,3 +164,22 @@ def test_the_draw_action_is_on_the_input_tool_bar_and_the_key_opens_it(qtbot, wi
     qtbot.waitUntil(window.custom_probe.dialog.isVisible, timeout=TIMEOUT)
     window.custom_probe.dialog.close()
     assert custom_probe.MAX_PHOTO_SIDE >= 28
+
+
+def test_the_worker_refuses_an_input_of_the_wrong_shape(qtbot, shared_data_dir):
+    from nnviz.ui.worker import TrainingWorker
+
+    worker = TrainingWorker(str(shared_data_dir))  # no thread: its commands run here, one by one
+    records, errors = [], []
+    worker.snapshot_ready.connect(records.append)
+    worker.error_raised.connect(lambda title, text: errors.append(text))
+    worker._handle(("load", (small_config("softmax-2layer"), None)))
+    worker._handle(("set_probe_image", (np.zeros((3, 32, 32), np.float32), "image")))
+    assert errors == ["This network takes inputs of shape (1, 28, 28); the image has shape (3, 32, 32)."]
+    digit = np.zeros((1, 28, 28), np.float32)
+    digit[0, 4:24, 13:15] = 1.0
+    worker._handle(("set_probe_image", (digit, "drawn")))
+    assert records[-1].probe_split == "drawn" and records[-1].probe_input.shape == (28, 28)
+    worker._handle(("set_probe", ("index", 5, "test")))  # an example of the data set again
+    assert records[-1].probe_split == "test" and records[-1].probe_index == 5
+    assert len(errors) == 1

@@ -79,8 +79,8 @@ class DrawingCanvas(QtWidgets.QWidget):
         painter = QtGui.QPainter(self.ink)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         width = PEN_WIDTH * (2.0 if self._erasing else 1.0)  # a broad eraser: mending, not drawing
-        painter.setPen(QtGui.QPen(QtGui.QColor.fromRgb(0, 0, 0) if self._erasing else QtGui.QColor.fromRgb(255, 255, 255),
-                                  width, QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenCapStyle.RoundCap,
+        ink = QtGui.QColor.fromRgb(0, 0, 0) if self._erasing else QtGui.QColor.fromRgb(255, 255, 255)
+        painter.setPen(QtGui.QPen(ink, width, QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenCapStyle.RoundCap,
                                   QtCore.Qt.PenJoinStyle.RoundJoin))
         painter.drawLine(self._last or point, point)
         painter.end()
@@ -178,7 +178,8 @@ class DrawDigitDialog(QtWidgets.QDialog):
         layout = QtWidgets.QHBoxLayout(self)
         layout.addLayout(left)
         layout.addLayout(right, 1)
-        self.resize(round(680 * max(theme.scale, 1.0)), round(440 * max(theme.scale, 1.0)))  # leaves the output in view at 1024×768
+        grow = max(theme.scale, 1.0)
+        self.resize(round(680 * grow), round(440 * grow))  # at 1024×768 the output panel stays in view beside it
         self.show_input(None)
 
     def show_input(self, pixels: np.ndarray | None) -> None:

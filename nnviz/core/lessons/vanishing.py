@@ -182,10 +182,11 @@ def vanishing_table(norms: dict[str, GradientNorms], settings: VanishingSettings
     sizes = ", ".join(map(str, settings.hidden))
     etas = f"η = {settings.learning_rate}"
     if "exploding" in norms:
+        diverged = norms["exploding"].diverged_at
         etas += (f" (large init N(0, {settings.large_init_std:g}²): η = {settings.large_init_learning_rate}"
-                 + (f", diverged at iteration {norms['exploding'].diverged_at}" if norms["exploding"].diverged_at else "")
-                 + ")")
+                 + (f", diverged at iteration {diverged}" if diverged else "") + ")")
     headers = [NETWORKS[n.activation].short for n in shown]
     return format_table(["mean ||dE/db|| per layer", *headers], rows,
-                        title=f"Vanishing and exploding gradients: [784, {sizes}, 10], {settings.iterations} iterations "
-                              f"of batch {settings.batch_size}, {etas}, MNIST ({settings.train_size:,} images)")
+                        title=f"Vanishing and exploding gradients: [784, {sizes}, 10], {settings.iterations} "
+                              f"iterations of batch {settings.batch_size}, {etas}, "
+                              f"MNIST ({settings.train_size:,} images)")
