@@ -71,7 +71,7 @@ class CustomProbe(QtCore.QObject):
             text = reason or f"{tip} ({action.shortcut().toString(QtGui.QKeySequence.SequenceFormat.NativeText)})"
             action.setToolTip(text)
             action.setStatusTip(text)
-        if self.dialog is not None and self.draw_action.isEnabled() is False:
+        if self.dialog is not None and not self.draw_action.isEnabled():
             self.dialog.close()
         elif self.dialog is not None and self.dialog.isVisible():
             self.send_drawing()  # a new run: its network sees the drawing still on the canvas

@@ -107,8 +107,8 @@ class VanishingPage(QtWidgets.QWidget):
             self.beside_choice.addButton(button, index)
             c.addWidget(button)
         self.beside_choice.idClicked.connect(lambda index: self.show_beside(BESIDE[index][0]))
-        self.run_button = push_button("Run on MNIST", self.start, "train both networks and record every layer's "
-                                                                   "gradient (in the background)")
+        self.run_button = push_button("Run on MNIST", self.start, "train the three networks and record every "
+                                                                   "layer's gradient (in the background)")
         c.addWidget(button_row(self.run_button, push_button("Stop", self.stop)))
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
