@@ -21,7 +21,7 @@ EXPECTED_PNGS = {
     "activations": ["activations"],
     "gradient-descent": ["gradient-descent-steps", "gradient-descent-crawl", "gradient-descent-oscillate",
                          "gradient-descent-diverge", "gradient-descent-two-minima", "gradient-descent-momentum",
-                         "gradient-descent-vanishing"],
+                         "gradient-descent-vanishing", "gradient-descent-exploding"],
     "losses": ["losses"],
     "parameters": ["parameters-3-5-4-5-2", "parameters-784-30-10", "parameters-lenet5", "parameters-lenet-caffe"],
 }

@@ -124,9 +124,12 @@ def display_input(x: np.ndarray) -> np.ndarray:
 
 def build_record(trainer, *, probe_index: int | None = None, probe_split: str = "test",
                  confusion_split: str | None = "val", loss_offset: int = 0, include_loss_curve: bool = True,
-                 run_state: str = "", wall_samples_per_second: float = 0.0) -> RunRecord:
+                 run_state: str = "", wall_samples_per_second: float = 0.0,
+                 probe_image: np.ndarray | None = None, probe_source: str = "drawn") -> RunRecord:
     """The record of ``trainer`` now. ``probe_index`` selects an input of ``probe_split`` whose
-    activations are traced (one forward pass of one example); None skips the probe. With
+    activations are traced (one forward pass of one example); None skips the probe. A
+    ``probe_image`` (the network's input shape, e.g. a drawn digit) is traced instead, with
+    ``probe_split`` = ``probe_source`` and no true class (label and index -1). With
     ``loss_offset`` > 0 only the iteration losses from that index on are copied (the curves append
     them), so a long run does not copy its whole loss curve 20 times a second."""
     history = trainer.history
@@ -148,7 +151,10 @@ def build_record(trainer, *, probe_index: int | None = None, probe_split: str = 
         train_loss = np.zeros(0, np.float32)
     else:
         train_loss = losses[loss_offset:].copy()
-    probe = _probe(trainer, probe_index, probe_split, images) if probe_index is not None else {}
+    if probe_image is not None:
+        probe = _probe(trainer, -1, probe_source, images, custom=probe_image)
+    else:
+        probe = _probe(trainer, probe_index, probe_split, images) if probe_index is not None else {}
     confusion = trainer.confusion(confusion_split) if confusion_split else None
     ipe = trainer.n_train / trainer.batch_size
     return RunRecord(
@@ -173,12 +179,16 @@ def usable_split(dataset, split: str) -> str:
     return next((s for s in ("test", "val", "train") if dataset.size(s)), split)
 
 
-def _probe(trainer, probe_index: int, split: str, images: np.ndarray) -> dict:
+def _probe(trainer, probe_index: int, split: str, images: np.ndarray, custom: np.ndarray | None = None) -> dict:
     """The probe input's activations, output, and the first layer's view of it."""
     network = trainer.network
-    x, y = trainer.dataset.split(split)
-    index = int(probe_index) % x.shape[0]
-    sample = x[index:index + 1]
+    if custom is not None:  # an input from outside the data set: no index, no true class
+        index, sample = -1, np.asarray(custom, dtype=network.dtype)[None]
+        y = np.array([-1])
+    else:
+        x, y = trainer.dataset.split(split)
+        index = int(probe_index) % x.shape[0]
+        sample = x[index:index + 1]
     taps = network.forward_with_taps(sample)
     outputs = taps[-1][1]
     activations = tuple((name, np.array(out[0])) for name, out in taps)

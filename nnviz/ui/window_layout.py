@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.record import RunRecord
 
+from nnviz.ui.custom_probe import CustomProbe
 from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
 from nnviz.ui.panels import Panel
 from nnviz.ui.screen_fit import was_opened
@@ -116,6 +117,9 @@ def build_menus(window, snapshot_rate: float) -> None:
     file_menu.addAction(window.session_runs.choose_action)
     file_menu.addAction("Choose data folder…", window.missing_data.choose_folder)
     file_menu.addAction("Watch a run folder…", lambda: open_watch_window(window))
+    window.custom_probe = CustomProbe(window)  # your own input as the probe; also on the Input tool bar
+    file_menu.addActions([window.custom_probe.draw_action, window.custom_probe.open_action])
+    file_menu.setToolTipsVisible(True)  # a disabled item says why
     file_menu.addSeparator()
     file_menu.addAction(window.run_actions.export_all)
     file_menu.addSeparator()
@@ -160,6 +164,7 @@ def build_menus(window, snapshot_rate: float) -> None:
         window, "Keys", "Space: start / pause\nB: step one batch\nE: step one epoch\nEsc: stop\n"
                         "Ctrl+R: reset (new random weights)\nCtrl+E: export every panel as PNG\n"
                         "Ctrl+S: save the run into the session runs folder\n"
+                        "Ctrl+D: draw a digit as the input\nCtrl+O: open an image as the input\n"
                         "Ctrl+Shift+A: run again with one change (A/B)\nCtrl+1: training panels\nCtrl+2: labs\n"
                         "F5: presentation mode\nF: enlarge the panel last clicked (again: back)\n\n"
                         "Drag a panel's title bar to rearrange; double-click it to float it, enlarged."))

@@ -79,6 +79,8 @@ class TrainingWorker(QObject):
         self._wall_speed = 0.0
         # Where the window's runs are written as they train (set by the window; None: nowhere).
         self.run_folder = WindowRunFolder(None)
+        self._probe_image: np.ndarray | None = None  # a drawn digit or an image file, traced instead
+        self._probe_source = "drawn"
 
     # --- called from the GUI thread ----------------------------------------------------------
     def send(self, command: str, *args) -> None:
@@ -199,7 +201,8 @@ class TrainingWorker(QObject):
         snapshot = build_record(trainer, probe_index=self._probe_index, probe_split=self._probe_split,
                                 confusion_split=self._confusion_split, loss_offset=self._loss_sent,
                                 run_state=self.state,
-                                wall_samples_per_second=self._wall_speed if self.state == RUNNING else 0.0)
+                                wall_samples_per_second=self._wall_speed if self.state == RUNNING else 0.0,
+                                probe_image=self._probe_image, probe_source=self._probe_source)
         self._loss_sent = trainer.history.n_iterations
         self._last_emit = now
         self._gui_ready.clear()
@@ -239,6 +242,8 @@ class TrainingWorker(QObject):
         self._samples = 0
         self._wall_speed = 0.0
         self._probe_index = min(self._probe_index, max(trainer.dataset.size(usable_split(trainer, "test")) - 1, 0))
+        if self._probe_image is not None and self._probe_image.shape != trainer.network.input_shape:
+            self._probe_image = None  # a drawn digit means nothing to a CIFAR or 2-D network
         self.run_loaded.emit(run_info(trainer))
         self._set_state(READY)
         self._emit_snapshot()
@@ -297,6 +302,7 @@ class TrainingWorker(QObject):
         """Choose the input the probe panels trace: by index, next, previous, random or next misclassified."""
         if self.trainer is None:
             return
+        self._probe_image = None  # an example of the data set again, not the drawn input
         self._probe_split = split
         size = self.trainer.dataset.size(usable_split(self.trainer, split))
         if mode == "index":
@@ -350,3 +356,22 @@ class TrainingWorker(QObject):
         """The GUI lost track (e.g. its curves were cleared): send the whole loss curve again."""
         self._loss_sent = 0
         self._emit_snapshot()
+
+    def _do_set_probe_image(self, image: np.ndarray | None, source: str = "drawn") -> None:
+        """Trace ``image`` (the network's input shape, e.g. (1, 28, 28) in [0, 1]: a drawn digit or an
+        image file, ``source`` "drawn" or "image") instead of an example of the data set; None goes
+        back to the example chosen in the Input tool bar."""
+        if self.trainer is None:
+            return
+        if image is not None:
+            image = np.asarray(image, dtype=self.trainer.network.dtype)
+            shape = self.trainer.network.input_shape
+            problem = (f"This network takes inputs of shape {shape}; the image has shape {image.shape}."
+                       if image.shape != shape else "" if np.all(np.isfinite(image)) else
+                       "The image holds values that are not finite numbers.")
+            if problem:
+                self.error_raised.emit("Cannot use this input", problem)
+                return
+        self._probe_image, self._probe_source = image, source
+        if self.state != RUNNING:
+            self._emit_snapshot()

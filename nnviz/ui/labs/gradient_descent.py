@@ -1,5 +1,5 @@
 """The gradient-descent lab: the slides' 1-D and 2-D examples step by step, the pitfalls one click
-each, and vanishing gradients on MNIST. One page at a time; the export is the visible page."""
+each, and vanishing and exploding gradients on MNIST. One page at a time; the export is the visible page."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from nnviz.ui.labs.gd_pages import PitfallsPage, StepByStepPage
 from nnviz.ui.labs.vanishing import VanishingPage
 
 PAGES = (("step-by-step", "1-D and 2-D, step by step"), ("pitfalls", "Pitfalls"),
-         ("vanishing", "Vanishing gradients (MNIST)"))
+         ("vanishing", "Vanishing & exploding gradients (MNIST)"))
 
 
 class GradientDescentLab(LabWidget):
@@ -76,7 +76,8 @@ def default_vanishing(data_dir: str | None) -> dict[str, GradientNorms]:
 
 
 def headless(out_dir: Path, data_dir: str | None = None) -> list[Path]:
-    """The 1-D/2-D page after a few rounds, every pitfall, and vanishing gradients if MNIST is found."""
+    """The 1-D/2-D page after a few rounds, every pitfall, and vanishing gradients (sigmoid beside ReLU)
+    and exploding gradients (sigmoid beside large-init ReLU) if MNIST is found."""
     from nnviz.ui.offscreen import ensure_app, show_for_export, write_figure
 
     ensure_app()
@@ -96,8 +97,11 @@ def headless(out_dir: Path, data_dir: str | None = None) -> list[Path]:
             print(f"nnviz: vanishing-gradients figure skipped: {exc}", file=sys.stderr)
         else:
             lab.show_page("vanishing")
-            lab.pages["vanishing"].show_norms(norms)
-            paths.append(write_figure(lab, out_dir, "gradient-descent-vanishing"))
+            page = lab.pages["vanishing"]
+            page.show_norms(norms)
+            for beside, name in (("relu", "vanishing"), ("exploding", "exploding")):
+                page.show_beside(beside)
+                paths.append(write_figure(lab, out_dir, f"gradient-descent-{name}"))
     finally:
         lab.shutdown()
         lab.close()
@@ -109,7 +113,7 @@ def tables(data_dir: str | None = None) -> str:
     try:
         norms = default_vanishing(data_dir)
     except DatasetError as exc:
-        parts.append(f"Vanishing gradients: skipped ({exc})")
+        parts.append(f"Vanishing and exploding gradients: skipped ({exc})")
     else:
         parts.append(vanishing_table(norms, VanishingSettings()))
     return "\n\n".join(parts)

@@ -38,7 +38,8 @@ LABS: dict[str, LabInfo] = {lab.name: lab for lab in [
             "step, sigmoid, tanh, ReLU and derivatives; softmax; logistic curves for w and b; a bump from two logistics",
             "nnviz.ui.labs.activations"),
     LabInfo("gradient-descent", "Gradient descent",
-            "1-D and 2-D descent step by step with the slides' numbers, pitfalls, vanishing gradients on MNIST",
+            "1-D and 2-D descent step by step with the slides' numbers, pitfalls, vanishing and exploding "
+            "gradients on MNIST",
             "nnviz.ui.labs.gradient_descent"),
     LabInfo("losses", "Loss functions",
             "quadratic vs cross-entropy on the same MNIST network, curves overlaid, with formulas and output deltas",

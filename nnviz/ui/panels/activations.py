@@ -181,7 +181,8 @@ class ActivationsPanel(Panel):
         label, predicted = snapshot.probe_label, snapshot.probe_prediction
         if values.shape[0] == len(names):
             ticks = tuple(theme.column_labels(names))
-            brushes = [theme.TRUE_COLOUR if k == label else theme.WRONG_COLOUR if k == predicted
+            guess = theme.WRONG_COLOUR if label >= 0 else theme.TRAIN_COLOUR  # no true class: no "wrong"
+            brushes = [theme.TRUE_COLOUR if k == label else guess if k == predicted
                        else theme.NEUTRAL_COLOUR for k in range(len(names))]
         else:  # one output unit for two classes (XOR, perceptron): its value is the class-1 score
             ticks = ("output",)

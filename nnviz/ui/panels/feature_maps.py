@@ -19,6 +19,9 @@ def probe_caption(snapshot: RunRecord) -> str:
     true = names[snapshot.probe_label] if 0 <= snapshot.probe_label < len(names) else "?"
     predicted = names[snapshot.probe_prediction] if 0 <= snapshot.probe_prediction < len(names) else "?"
     mark = "✓" if snapshot.probe_label == snapshot.probe_prediction else "✗"
+    if snapshot.probe_label < 0:  # a drawn digit or an image file: no true class to compare with
+        numbered = theme.column_labels(names) != list(names)
+        return f"predicted {snapshot.probe_prediction} ({predicted})" if numbered else f"predicted {predicted}"
     if theme.column_labels(names) != list(names):  # bars are numbered: give number and name
         if snapshot.probe_label == snapshot.probe_prediction:
             return f"true = predicted = {snapshot.probe_label} ({true}) {mark}"
@@ -26,7 +29,12 @@ def probe_caption(snapshot: RunRecord) -> str:
     return f"true {true} · predicted {predicted} {mark}"
 
 
+CUSTOM_PROBES = {"drawn": "drawn input", "image": "image file"}  # probe_split of inputs from outside the data
+
+
 def probe_name(snapshot: RunRecord) -> str:
+    if snapshot.probe_split in CUSTOM_PROBES:
+        return CUSTOM_PROBES[snapshot.probe_split]
     split = {"val": "validation"}.get(snapshot.probe_split, snapshot.probe_split)
     return f"{split} #{snapshot.probe_index}"
 
