@@ -27,6 +27,7 @@ class RunInfo:
     input_shape: tuple[int, ...]
     layers: tuple[LayerCount, ...]
     n_params: int
+    train_measured: int = 0  # training examples the epoch's train figures are measured on
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def run_info(trainer) -> RunInfo:
         class_names=tuple(dataset.class_names),
         split_sizes={s: dataset.size(s) for s in ("train", "val", "test")},
         input_shape=dataset.input_shape, layers=tuple(trainer.network.layer_counts()),
-        n_params=trainer.network.n_params)
+        n_params=trainer.network.n_params, train_measured=trainer.monitor.n_measured)
 
 
 def usable_split(trainer, split: str) -> str:

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnviz.core.config import RunConfig
 from nnviz.core.errors import NnvizError
+from nnviz.core.evaluation_record import EvaluationCache, EvaluationRequest
 from nnviz.core.live_settings import apply_live_setting
 from nnviz.core.model_io import load_model
 from nnviz.core.run_folder import write_run_folder
@@ -78,6 +79,9 @@ class TrainingWorker(QObject):
         self._wall_speed = 0.0
         # Where the window's runs are written as they train (set by the window; None: nowhere).
         self.run_folder = WindowRunFolder(None)
+        self._evaluations = EvaluationCache()  # the Evaluation view's: one forward pass per network state
+        self._view_request: EvaluationRequest | None = None  # re-evaluated at each epoch's end while shown
+        self._follow_evaluation = False
 
     # --- called from the GUI thread ----------------------------------------------------------
     def send(self, command: str, *args) -> None:
@@ -144,6 +148,8 @@ class TrainingWorker(QObject):
         # steps and a batches-per-second limit train exactly one batch.
         result = trainer.step_batch() if single or self._batches_per_second > 0 else trainer.step_for(CHUNK_SECONDS)
         self._write_folder(self.run_folder.after_step, trainer, result)
+        if result.epoch_finished is not None and self._follow_evaluation and self._view_request is not None:
+            self._do_evaluate_view(self._view_request)  # the epoch's own weights (a chunk ends with its epoch)
         self._samples += (trainer.iteration - done) * trainer.batch_size
         if result.diverged or trainer.state == DIVERGED:
             self._set_state(DIVERGED)
@@ -344,3 +350,19 @@ class TrainingWorker(QObject):
         """The GUI lost track (e.g. its curves were cleared): send the whole loss curve again."""
         self._loss_sent = 0
         self._emit_snapshot()
+
+    # --- the Evaluation view -------------------------------------------------------------------
+    evaluation_ready = Signal(object)  # EvaluationRecord
+
+    def _do_evaluate_view(self, request: EvaluationRequest) -> None:
+        """Per-class metrics, the confidence-sorted gallery and the two-class ROC of the network now."""
+        self._view_request = request
+        if self.trainer is None:
+            return
+        self.evaluation_ready.emit(self._evaluations.evaluate(self.trainer, request))
+        if self.state != RUNNING:
+            self._emit_snapshot()  # the confusion matrix counts the same predictions now
+
+    def _do_follow_evaluation(self, on: bool) -> None:
+        """Re-evaluate the view's request at every epoch's end (while the window shows the view)."""
+        self._follow_evaluation = bool(on)
