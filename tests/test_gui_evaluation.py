@@ -138,28 +138,30 @@ def test_refresh_and_the_epoch_it_describes(qtbot, window):
     window.run_actions.step_epoch.trigger()  # shown: evaluated again at the epoch's end
     qtbot.waitUntil(lambda: view.record.epoch == 1, timeout=TIMEOUT)
     assert view.record.iteration == 200 and "after epoch 1" in view.header.text()
-    assert "measured at the epoch's end on 2,000 training examples" in view.measured.text()
+    assert "train figures are measured on 2,000 training examples" in view.header.text()
     assert "train measured on 2,000 examples" in window.status.accuracy_label.text()
     assert view.table.rowCount() == 10 and view.table.item(4, 4).text() == f"{view.record.per_class[4].support:,}"
 
 
 def test_regularisation_controls_reach_the_workers_config(qtbot, window):
+    # window.config is the config of the run the worker built and announced (run_loaded): each edit
+    # waits for it, as the controls show the settings in force again once the new run is there.
     box = window.controls.training_box
     box.dropout.setValue(0.3)  # as typed and confirmed: the run has not started, so no question
-    qtbot.waitUntil(lambda: window.worker.config.model.dropout == pytest.approx(0.3), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.config.model.dropout == pytest.approx(0.3), timeout=TIMEOUT)
     box.weight_decay.setValue(0.001)
-    qtbot.waitUntil(lambda: window.worker.config.optimizer.weight_decay == pytest.approx(0.001), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.config.optimizer.weight_decay == pytest.approx(0.001), timeout=TIMEOUT)
     box.schedule.setCurrentIndex(box.schedule.findData("step"))
     box.schedule.activated.emit(box.schedule.currentIndex())
-    qtbot.waitUntil(lambda: str(window.worker.config.optimizer.lr_decay) == "step:10:0.9", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: str(window.config.optimizer.lr_decay) == "step:10:0.9", timeout=TIMEOUT)
     assert box.every.isVisible() and box.factor.isEnabled()
     box.init.setCurrentText("truncated-normal")
     box.init.activated.emit(box.init.currentIndex())
-    qtbot.waitUntil(lambda: window.worker.config.model.init == "truncated-normal", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.config.model.init == "truncated-normal", timeout=TIMEOUT)
     qtbot.mouseClick(box.early, QtCore.Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.worker.config.training.early_stopping == 5, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.config.training.early_stopping == 5, timeout=TIMEOUT)
     box.patience.setValue(3)
-    qtbot.waitUntil(lambda: window.worker.config.training.early_stopping == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.config.training.early_stopping == 3, timeout=TIMEOUT)
     config = window.worker.trainer.config  # the trainer the worker built holds every one of them
     assert (config.model.dropout, config.optimizer.weight_decay, config.model.init) == \
         (pytest.approx(0.3), pytest.approx(0.001), "truncated-normal")

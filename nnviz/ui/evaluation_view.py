@@ -59,18 +59,17 @@ class EvaluationView(QtWidgets.QWidget):
                                         "while this view is shown)")
         self.header = QtWidgets.QLabel("Not evaluated yet: press Evaluate now, or train an epoch.")
         self.header.setWordWrap(True)
-        self.measured = QtWidgets.QLabel()
-        self.measured.setWordWrap(True)
-        self.measured.setToolTip("The train loss and accuracy of each epoch are measured after the epoch, dropout "
+        self.header.setToolTip("The train loss and accuracy of each epoch are measured after the epoch, dropout "
                                  "off, on this fixed sample of the training set (the running mean is the "
                                  "per-batch curve)")
         for widget in (QtWidgets.QLabel("Split"), self.split_box, self.evaluate_button):
             top.addWidget(widget)
         top.addWidget(self.header, 1)
         column.addLayout(top)
-        column.addWidget(self.measured)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self._build_per_class(), "Per class")
+        self.per_class_figure = PerClassMetricsFigure()
+        self.tabs.addTab(self.per_class_figure, "Chart")
         self.gallery = Gallery()
         self.tabs.addTab(self.gallery, "Mistakes")
         self.tabs.addTab(self._build_two_classes(), "Two classes (ROC)")
@@ -83,7 +82,6 @@ class EvaluationView(QtWidgets.QWidget):
 
     # --- building ----------------------------------------------------------------------------
     def _build_per_class(self) -> QtWidgets.QWidget:
-        self.per_class_figure = PerClassMetricsFigure()
         self.table = QtWidgets.QTableWidget(0, len(METRIC_COLUMNS))
         self.table.setHorizontalHeaderLabels(METRIC_COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -97,14 +95,9 @@ class EvaluationView(QtWidgets.QWidget):
         pairs_column.setContentsMargins(0, 0, 0, 0)
         pairs_column.addWidget(QtWidgets.QLabel("Most confused (true → predicted)"))
         pairs_column.addWidget(self.pairs, 1)
-        lower = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        lower.addWidget(self.table)
-        lower.addWidget(pairs_box)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 2)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.per_class_figure)
-        split.addWidget(lower)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(pairs_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         return split
@@ -113,20 +106,22 @@ class EvaluationView(QtWidgets.QWidget):
         page = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(page)
         column.setContentsMargins(0, 0, 0, 0)
-        choose = QtWidgets.QHBoxLayout()
+        self.roc = RocFigure()
+        choose = self.roc.controls  # the figure's own row, beside its Export button
         self.positive_box = QtWidgets.QComboBox()
         self.negative_box = QtWidgets.QComboBox()
         self.positive_box.setToolTip("The positive class (P)")
         self.negative_box.setToolTip("The negative class (N), or every other class (rest)")
-        for label, box in (("Positive", self.positive_box), ("Negative", self.negative_box)):
-            choose.addWidget(QtWidgets.QLabel(label))
-            choose.addWidget(box)
         self.pair_note = QtWidgets.QLabel()
         self.pair_note.setWordWrap(True)
-        choose.addWidget(self.pair_note, 1)
-        column.addLayout(choose)
-        self.roc = RocFigure()
+        export = [choose.takeAt(0) for _ in range(choose.count())]  # the figure's stretch and Export: after ours
+        for widget in (QtWidgets.QLabel("Positive"), self.positive_box, QtWidgets.QLabel("Negative"),
+                       self.negative_box):
+            choose.addWidget(widget)
+        for item in export:
+            choose.addItem(item)
         column.addWidget(self.roc, 1)
+        column.addWidget(self.pair_note)
         slider_row = QtWidgets.QHBoxLayout()
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
@@ -141,9 +136,12 @@ class EvaluationView(QtWidgets.QWidget):
         column.addLayout(slider_row)
         self.counts_label = QtWidgets.QLabel()
         self.rates_label = QtWidgets.QLabel()
+        counts_row = QtWidgets.QHBoxLayout()
         for label in (self.counts_label, self.rates_label):
             label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-            column.addWidget(label)
+            label.setWordWrap(True)
+            counts_row.addWidget(label, 1)
+        column.addLayout(counts_row)
         self.slider.valueChanged.connect(lambda: self._show_point())
         self.positive_box.activated.connect(lambda: self._pair_chosen())
         self.negative_box.activated.connect(lambda: self._pair_chosen())
@@ -212,9 +210,8 @@ class EvaluationView(QtWidgets.QWidget):
         else:
             when = f"after epoch {record.epoch}" if record.epoch else "before training (epoch 0)"
         self.header.setText(f"<b>Network {when}</b> · {split}: {record.n_examples:,} examples · "
-                            f"accuracy <b>{e.accuracy:.1%}</b> · loss {_number(e.loss, 4)}")
-        self.measured.setText(f"Train loss / accuracy of each epoch: measured at the epoch's end on "
-                              f"{record.train_measured:,} training examples.")
+                            f"accuracy <b>{e.accuracy:.1%}</b> · loss {_number(e.loss, 4)} · the epochs' train "
+                            f"figures are measured on {record.train_measured:,} training examples")
         self.per_class_figure.show_metrics(record.per_class, f"{split}: precision, recall and F1 per class")
         self._fill_table(record)
         self.pairs.clear()

@@ -44,7 +44,7 @@ class TrainingBox(QtWidgets.QGroupBox):
         self.init.addItems(INITIALIZERS)
         self.init_std = _spin(0.001, 10.0, 0.05, 3)
         self.init_std.setPrefix("std ")
-        self.early = QtWidgets.QCheckBox("stop")
+        self.early = QtWidgets.QCheckBox("on")
         self.patience = QtWidgets.QSpinBox()
         self.patience.setRange(1, 1000)
         self.patience.setPrefix("patience ")
