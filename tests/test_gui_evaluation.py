@@ -95,7 +95,7 @@ def test_the_threshold_slider_moves_the_operating_point_and_recounts(qtbot, wind
     link = window.evaluation
     link.dock.raise_()
     view = link.view
-    view.tabs.setCurrentIndex(2)
+    view.tabs.setCurrentWidget(view.two_classes)
     qtbot.waitUntil(lambda: view.record is not None and view.record.binary is not None, timeout=TIMEOUT)
     assert view.positive_box.currentData() == 4 and view.negative_box.currentData() == 9  # the classic pair
     scores, truth = view.scores()

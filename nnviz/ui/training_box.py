@@ -37,17 +37,18 @@ class TrainingBox(QtWidgets.QGroupBox):
         self.factor.setPrefix("× ")
         self.every = QtWidgets.QSpinBox()
         self.every.setRange(1, 1000)
-        self.every.setPrefix("every ")
         self.every.setSuffix(" epochs")
-        schedule_row = _row(self.schedule, self.factor, self.every)
         self.init = QtWidgets.QComboBox()
         self.init.addItems(INITIALIZERS)
+        self.init.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.init.setMinimumContentsLength(10)  # "truncated-normal" would widen the Run setup
         self.init_std = _spin(0.001, 10.0, 0.05, 3)
-        self.init_std.setPrefix("std ")
         self.early = QtWidgets.QCheckBox("on")
+        # Its own size: a click on the blank right of a stretched check box would not toggle it.
+        self.early.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
         self.patience = QtWidgets.QSpinBox()
         self.patience.setRange(1, 1000)
-        self.patience.setPrefix("patience ")
+        self.patience.setSuffix(" epochs")
         rows = [
             ("Optimiser", self.optimizer, "sgd (add momentum above), momentum SGD (0.9 unless set) or Adam "
                                           "(new network)"),
@@ -55,17 +56,23 @@ class TrainingBox(QtWidgets.QGroupBox):
                                       "evaluating (0: off; new network)"),
             ("Weight decay λ", self.weight_decay, "L2 regularisation: λ·W added to the weights' gradients "
                                                   "(0: off; new network)"),
-            ("LR decay", schedule_row, "Learning-rate schedule: times the factor after every epoch "
-                                       "(exponential) or every N epochs (step); new network"),
-            ("Initialisation", _row(self.init, self.init_std), "How the first weights are drawn; "
-                                                               "truncated-normal redraws beyond 2 std (new network)"),
-            ("Early stopping", _row(self.early, self.patience), "Stop when the validation loss has not improved "
-                                                                "for this many epochs and restore the best "
-                                                                "epoch's weights (new network)"),
+            ("LR decay", self.schedule, "Learning-rate schedule: times the factor after every epoch "
+                                        "(exponential) or every N epochs (step); new network"),
+            ("Decay factor", self.factor, "What the learning rate is multiplied by at each decay (new network)"),
+            ("Decay every", self.every, "Step decay: epochs between two decays (new network)"),
+            ("Initialisation", self.init, "How the first weights are drawn; truncated-normal redraws beyond "
+                                          "2 std (new network)"),
+            ("Init std", self.init_std, "Standard deviation of normal and truncated-normal (new network)"),
+            ("Early stopping", self.early, "Stop when the validation loss has not improved for the patience's "
+                                           "epochs and restore the best epoch's weights (new network)"),
+            ("Patience", self.patience, "Epochs without a lower validation loss before early stopping "
+                                        "(new network)"),
         ]
+        # One widget a row: the Run setup stays narrow enough to sit beside the panels at 1024 px.
         for label, widget, tip in rows:
             widget.setToolTip(tip)
             form.addRow(label, widget)
+        self.form = form
         self._widgets = (self.optimizer, self.dropout, self.weight_decay, self.schedule, self.factor, self.every,
                          self.init, self.init_std, self.early, self.patience)
         for widget in self._widgets:
@@ -84,10 +91,10 @@ class TrainingBox(QtWidgets.QGroupBox):
 
     def _show_enabled(self) -> None:
         kind = self.schedule.currentData()
-        self.factor.setEnabled(kind != "none")
-        self.every.setVisible(kind == "step")
-        self.init_std.setEnabled(self.init.currentText() in ("normal", "truncated-normal"))
-        self.patience.setEnabled(self.early.isChecked())
+        self.form.setRowVisible(self.factor, kind != "none")
+        self.form.setRowVisible(self.every, kind == "step")
+        self.form.setRowVisible(self.init_std, self.init.currentText() in ("normal", "truncated-normal"))
+        self.form.setRowVisible(self.patience, self.early.isChecked())
 
     def set_config(self, config: RunConfig) -> None:
         """Show ``config`` without emitting ``edited``."""
@@ -139,11 +146,3 @@ def _spin(low: float, high: float, step: float, decimals: int) -> QtWidgets.QDou
     spin.setSingleStep(step)
     return spin
 
-
-def _row(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
-    row = QtWidgets.QWidget()
-    layout = QtWidgets.QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:  # a check box keeps its size: a click beside its text would not toggle it
-        layout.addWidget(widget, 0 if isinstance(widget, QtWidgets.QCheckBox) else 1)
-    return row
