@@ -138,7 +138,7 @@ def test_refresh_and_the_epoch_it_describes(qtbot, window):
     window.run_actions.step_epoch.trigger()  # shown: evaluated again at the epoch's end
     qtbot.waitUntil(lambda: view.record.epoch == 1, timeout=TIMEOUT)
     assert view.record.iteration == 200 and "after epoch 1" in view.header.text()
-    assert "train figures are measured on 2,000 training examples" in view.header.text()
+    assert "train figures measured on 2,000 training examples" in view.header.text()
     assert "train measured on 2,000 examples" in window.status.accuracy_label.text()
     assert view.table.rowCount() == 10 and view.table.item(4, 4).text() == f"{view.record.per_class[4].support:,}"
 

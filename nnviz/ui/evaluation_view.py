@@ -64,8 +64,9 @@ class EvaluationView(QtWidgets.QWidget):
                                  "per-batch curve)")
         for widget in (QtWidgets.QLabel("Split"), self.split_box, self.evaluate_button):
             top.addWidget(widget)
-        top.addWidget(self.header, 1)
+        top.addStretch(1)
         column.addLayout(top)
+        column.addWidget(self.header)  # full width: one or two lines even in a quarter of the window
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self._build_per_class(), "Per class")
         self.per_class_figure = PerClassMetricsFigure()
@@ -208,8 +209,8 @@ class EvaluationView(QtWidgets.QWidget):
         else:
             when = f"after epoch {record.epoch}" if record.epoch else "before training (epoch 0)"
         self.header.setText(f"<b>Network {when}</b> · {split}: {record.n_examples:,} examples · "
-                            f"accuracy <b>{e.accuracy:.1%}</b> · loss {_number(e.loss, 4)} · the epochs' train "
-                            f"figures are measured on {record.train_measured:,} training examples")
+                            f"accuracy <b>{e.accuracy:.1%}</b> · loss {_number(e.loss, 4)} · train figures measured on "
+                            f"{record.train_measured:,} training examples")
         self.per_class_figure.show_metrics(record.per_class, f"{split}: precision, recall and F1 per class")
         self._fill_table(record)
         self.pairs.clear()
