@@ -59,6 +59,17 @@ def test_a_pair_without_examples_says_why_instead_of_failing(trainer):
     assert record.binary is None and "must differ" in record.binary_error
 
 
+def test_after_early_stopping_the_record_says_whose_weights_it_evaluates():
+    config = preset_config("xor-mlp").with_changes(**{
+        "data.name": "moons", "data.n_samples": 400, "training.epochs": 60, "training.early_stopping": 2,
+        "optimizer.learning_rate": 2.0})
+    trainer = Trainer(config)
+    trainer.run()
+    record = EvaluationCache().evaluate(trainer, EvaluationRequest("val"))
+    assert trainer.monitor.stopped_epoch is not None  # this run does stop early (measured: after epoch 8)
+    assert record.restored_epoch == trainer.monitor.best_epoch < record.epoch
+
+
 @pytest.mark.parametrize(("preset", "chosen", "expected"), [
     ("nielsen", "fashion-mnist", "fashion-mnist"),  # an MNIST demo on the lecturer's 28x28, 10-class set
     ("cnn", "kmnist", "kmnist"),

@@ -50,6 +50,7 @@ class EvaluationRecord:
     binary: BinaryEvaluation | None  # None when ``binary_error`` says why not
     binary_error: str
     train_measured: int  # training examples the epoch's train figures are measured on
+    restored_epoch: int | None = None  # early stopping gave the network back this epoch's weights
 
     @property
     def n_examples(self) -> int:
@@ -113,4 +114,5 @@ def build_evaluation_record(trainer, request: EvaluationRequest, split: str,
         batch_in_epoch=trainer.batch_in_epoch, class_names=names, dataset_kind=dataset.kind,
         evaluation=evaluation, per_class=tuple(evaluation.per_class(names)),
         confused=tuple(most_confused_pairs(evaluation.confusion, TOP_PAIRS)), gallery=gallery,
-        gallery_inputs=inputs, binary=binary, binary_error=error, train_measured=trainer.monitor.n_measured)
+        gallery_inputs=inputs, binary=binary, binary_error=error, train_measured=trainer.monitor.n_measured,
+        restored_epoch=trainer.monitor.restored_epoch)

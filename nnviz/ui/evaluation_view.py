@@ -208,6 +208,8 @@ class EvaluationView(QtWidgets.QWidget):
             when = f"at iteration {record.iteration:,} (in epoch {record.epoch + 1})"
         else:
             when = f"after epoch {record.epoch}" if record.epoch else "before training (epoch 0)"
+        if record.restored_epoch is not None:
+            when += f", with epoch {record.restored_epoch}'s weights (early stopping)"
         self.header.setText(f"<b>Network {when}</b> · {split}: {record.n_examples:,} examples · "
                             f"accuracy <b>{e.accuracy:.1%}</b> · loss {_number(e.loss, 4)} · train figures measured on "
                             f"{record.train_measured:,} training examples")
