@@ -16,7 +16,7 @@ from nnviz.ui.panels.curves import smooth_continue
 from nnviz.ui.panels.mosaic import tile_images
 from nnviz.ui.status import status_text
 from nnviz.core.record import build_record
-from nnviz.core.trainer_queries import cell_examples, next_misclassified
+from nnviz.core.trainer_queries import next_misclassified
 from nnviz.ui.window_layout import suggest_learning_rate
 
 
@@ -150,11 +150,8 @@ def test_export_to_a_missing_folder_raises_a_clear_error(panels, tmp_path):
         panels["curves"].export_png(tmp_path / "nowhere" / "curves.png")
 
 
-def test_cell_examples_and_next_misclassified(shared_data_dir):
+def test_next_misclassified(shared_data_dir):
     trainer = trained("nielsen", shared_data_dir)
-    matrix = trainer.confusion("val")
-    examples = cell_examples(trainer, "val", 3, 5)
-    assert examples.total == matrix[3, 5] and examples.inputs.shape[0] == min(examples.total, 64)
     wrong = next_misclassified(trainer, "test", 0)
     x, y = trainer.dataset.split("test")
     assert trainer.predict_labels(x[wrong:wrong + 1])[0] != y[wrong]

@@ -123,17 +123,6 @@ def test_confusion_matrix_counts_add_up_to_the_split(qtbot, window):
     assert window.last_snapshot.confusion_split == "test"
 
 
-def test_clicking_a_cell_shows_its_examples(qtbot, window):
-    window.run_actions.step_epoch.trigger()
-    qtbot.waitUntil(lambda: window.panels["confusion"].matrix is not None, timeout=TIMEOUT)
-    matrix = window.panels["confusion"].matrix
-    with qtbot.waitSignal(window.worker.examples_ready, timeout=TIMEOUT) as blocker:
-        window.panels["confusion"]._clicked(7, 7)
-    examples = blocker.args[0]
-    assert examples.total == matrix[7, 7] and examples.inputs.shape[1:] == (28, 28)
-    qtbot.waitUntil(window.examples_dialog.isVisible, timeout=TIMEOUT)
-
-
 def test_learning_rate_change_mid_run_reaches_the_stepper(qtbot, window):
     window.run_actions.start_pause.trigger()
     qtbot.waitUntil(lambda: window.state == "running", timeout=TIMEOUT)

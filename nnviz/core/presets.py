@@ -136,3 +136,22 @@ def get_preset(name: str) -> Preset:
 
 def preset_config(name: str) -> RunConfig:
     return get_preset(name).config()
+
+
+def config_for_preset(name: str, current_dataset: str | None = None) -> RunConfig:
+    """The preset chosen in the window, on the data set the lecturer has chosen where it fits.
+
+    MNIST presets demonstrate a network, not a data set: they keep ``current_dataset`` when its
+    images have MNIST's shape and class count (Fashion-MNIST, KMNIST, EMNIST digits, MNIST-C), the
+    lectures' "swap MNIST for Fashion-MNIST". A preset on another data set names it on purpose
+    (``overfit`` is Fashion-MNIST's over-fitting, the XOR demos need XOR) and always gets it.
+    """
+    from nnviz.core.data.catalog import IMAGE_DATASETS  # deferred: presets are read before any data
+
+    config = preset_config(name)
+    ours, theirs = IMAGE_DATASETS.get(config.data.name), IMAGE_DATASETS.get(current_dataset or "")
+    if config.data.name != "mnist" or ours is None or theirs is None or theirs.name == ours.name:
+        return config
+    if theirs.input_shape != ours.input_shape or len(theirs.class_names) != len(ours.class_names):
+        return config  # the preset's network would not fit (e.g. CIFAR-10's 32x32 colour images)
+    return config.with_changes(**{"data.name": theirs.name})

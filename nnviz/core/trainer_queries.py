@@ -12,7 +12,6 @@ import numpy as np
 from nnviz.core.config import RunConfig
 from nnviz.core.network import LayerCount
 from nnviz.core import record
-from nnviz.core.record import display_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,19 +26,7 @@ class RunInfo:
     input_shape: tuple[int, ...]
     layers: tuple[LayerCount, ...]
     n_params: int
-
-
-@dataclass(frozen=True, slots=True)
-class CellExamples:
-    """The examples of one confusion-matrix cell."""
-
-    split: str
-    true_class: int
-    predicted_class: int
-    class_names: tuple[str, ...]
-    indices: np.ndarray  # (n,) indices into the split
-    inputs: np.ndarray  # (n, H, W), (n, H, W, 3) or (n, 2) points
-    total: int  # examples in the cell (inputs holds at most the limit)
+    train_measured: int = 0  # training examples the epoch's train figures are measured on
 
 
 def run_info(trainer) -> RunInfo:
@@ -49,26 +36,12 @@ def run_info(trainer) -> RunInfo:
         class_names=tuple(dataset.class_names),
         split_sizes={s: dataset.size(s) for s in ("train", "val", "test")},
         input_shape=dataset.input_shape, layers=tuple(trainer.network.layer_counts()),
-        n_params=trainer.network.n_params)
+        n_params=trainer.network.n_params, train_measured=trainer.monitor.n_measured)
 
 
 def usable_split(trainer, split: str) -> str:
     """``split`` if it has examples, else the first of test / val / train that has."""
     return record.usable_split(trainer.dataset, split)
-
-
-def cell_examples(trainer, split: str, true_class: int, predicted_class: int, limit: int = 64) -> CellExamples:
-    """Examples whose label is ``true_class`` and last-evaluated prediction ``predicted_class``."""
-    split = usable_split(trainer, split)
-    x, y = trainer.dataset.split(split)
-    result = trainer.last_eval.get(split)
-    if result is None:
-        result = trainer.evaluate(split)
-    hits = np.flatnonzero((y == true_class) & (result.predictions == predicted_class))
-    shown = hits[:limit]
-    inputs = np.stack([display_input(x[i]) for i in shown]) if shown.size else np.zeros((0,) + x.shape[1:])
-    return CellExamples(split, true_class, predicted_class, tuple(trainer.dataset.class_names), shown,
-                        inputs, int(hits.size))
 
 
 def next_misclassified(trainer, split: str, after: int, chunk: int = 500) -> int | None:

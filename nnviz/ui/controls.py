@@ -15,11 +15,12 @@ from nnviz.core.config import HIDDEN_ACTIVATIONS, RunConfig
 from nnviz.core.data.loading import dataset_status, list_datasets
 from nnviz.core.errors import NnvizError
 from nnviz.core.losses import LOSSES
-from nnviz.core.presets import PRESETS
+from nnviz.core.presets import PRESETS, config_for_preset
 
 from nnviz.ui.download_dialog import picker_entries
 from nnviz.core.trainer_queries import RunInfo
 from nnviz.ui import theme
+from nnviz.ui.training_box import TrainingBox
 
 TABLE_COLUMNS = ("layer", "output", "weights", "biases", "total")
 DOWNLOAD_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1  # download name of a data set not here yet
@@ -51,6 +52,9 @@ class ControlPanel(QtWidgets.QScrollArea):
         column.addWidget(self._build_run_box())
         column.addWidget(self._build_architecture_box(), 1)
         column.addWidget(self._build_hyper_box())
+        self.training_box = TrainingBox()
+        self.training_box.edited.connect(self._edited)
+        column.addWidget(self.training_box)
         self.setWidget(body)
         self.setMinimumWidth(280)  # fits beside the panels on a 1024-wide projector; scrolls
 
@@ -216,7 +220,8 @@ class ControlPanel(QtWidgets.QScrollArea):
             self._select(self.dataset_box, config.data.name)
             self.learning_rate.setValue(config.optimizer.learning_rate)
             self.momentum.setValue(config.optimizer.momentum)
-            self.momentum.setEnabled(config.optimizer.name != "sgd" or config.optimizer.momentum > 0)
+            # SGD takes momentum live (the heavy-ball method: "use momentum" on Nielsen's net); Adam has none.
+            self.momentum.setEnabled(config.optimizer.name != "adam")
             self.batch_size.setValue(config.training.batch_size)
             self.epochs.setValue(config.training.epochs)
             self.hidden.setText(", ".join(map(str, config.model.hidden)))
@@ -224,6 +229,7 @@ class ControlPanel(QtWidgets.QScrollArea):
             self.loss.setCurrentText(config.model.loss)
             self.seed.setValue(config.training.seed)
             self.train_size.setValue(config.data.train_size or 0)
+            self.training_box.set_config(config)
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
@@ -272,8 +278,8 @@ class ControlPanel(QtWidgets.QScrollArea):
     # --- edits -------------------------------------------------------------------------------
     def _preset_chosen(self) -> None:
         name = self.preset_box.currentData()
-        if name in PRESETS:
-            self.config_edited.emit(PRESETS[name].config())
+        if name in PRESETS:  # on the lecturer's data set where the preset's network fits it
+            self.config_edited.emit(config_for_preset(name, self.config.data.name if self.config else None))
         elif self.config is not None:
             self.config_edited.emit(self.config.with_changes(preset="custom"))
 
@@ -297,6 +303,7 @@ class ControlPanel(QtWidgets.QScrollArea):
                 "optimizer.momentum": self.momentum.value(),
                 "training.batch_size": self.batch_size.value(),
                 "training.epochs": self.epochs.value(),
+                **self.training_box.changes(),  # last: an optimiser choice sets its own momentum
             }
             config = self.config.with_changes(**changes)
         except (ValueError, NnvizError) as exc:

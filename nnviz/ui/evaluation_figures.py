@@ -48,6 +48,7 @@ class PerClassMetricsFigure(Panel):
         self.plot = _static_plot(self, self.title, "score", "class")
         self.plot.showGrid(y=True, alpha=0.25)
         self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize=theme.LABEL_POINT_SIZE)
+        self.legend.setColumnCount(len(METRIC_COLOURS))  # one row above the bars, even in a short panel
         self.bars: dict[str, pg.BarGraphItem] = {}
         for key, colour in METRIC_COLOURS:
             bar = pg.BarGraphItem(x=[], height=[], width=0.26, brush=colour, pen=pg.mkPen("w", width=1))
@@ -123,7 +124,8 @@ class RocFigure(Panel):
         self.point.setData([point.fpr], [point.tpr])
         self.point_label.setText(f"  threshold {point.threshold:g}: TP {point.tp}, FP {point.fp}, TN {point.tn}, "
                                  f"FN {point.fn}\n  TPR {point.tpr:.3f}, FPR {point.fpr:.3f}")
-        self.point_label.setAnchor((0, 1) if point.fpr < 0.5 else (1, 1))
+        # Beside the marker, on the side facing the plot's middle: a point near TPR 1 labels below itself.
+        self.point_label.setAnchor((0 if point.fpr < 0.5 else 1, 0 if point.tpr > 0.5 else 1))
         self.point_label.setPos(point.fpr, point.tpr)
 
     def show_snapshot(self, snapshot) -> None:

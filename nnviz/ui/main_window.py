@@ -17,7 +17,7 @@ from nnviz.ui import download_dialog, screen_fit, theme
 from nnviz.ui import settings as stored
 from nnviz.ui.controls import ControlPanel
 from nnviz.ui.errors import show_error
-from nnviz.ui.examples_dialog import ExamplesDialog
+from nnviz.ui.evaluation_link import EvaluationLink
 from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET, MIN_RATE, FrameBudget
 from nnviz.ui.lab_mode import TRAINING, LabMode
 from nnviz.ui.notice_bars import HealthBar, MissingDataBar
@@ -84,13 +84,13 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         self._compact = False  # the arrangement in force: the 2x2 grid (True: tabs)
         self.session_runs = SessionRuns(self)
         add_runs_dock(self, self.docks, self.session_runs.panel)
+        self.evaluation = EvaluationLink(self)  # its dock; a confusion cell clicked shows its examples there
         self.twin = TwinRun(self, data_dir, rate)
         self.lab_mode = LabMode(self, data_dir)
         self.lab_mode.install([self.run_actions.toolbar, probe_bar])
         self.insertToolBar(self.run_actions.toolbar, self.lab_mode.toolbar)
         self.presentation = Presentation(self)
         build_menus(self, rate)
-        self.examples_dialog = ExamplesDialog(self)
         self._connect()
         self._restore_layout()
         self.presentation.restore()
@@ -113,7 +113,6 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         w.error_raised.connect(self.on_worker_error, queued)
         w.load_failed.connect(self.on_load_failed, queued)
         w.config_changed.connect(self.on_config_changed, queued)
-        w.examples_ready.connect(self.examples_dialog.show_examples, queued)
         a = self.run_actions
         a.start_pause.triggered.connect(self.toggle_run)
         a.step_batch.triggered.connect(lambda: self.send_run_command("step_batch"))
@@ -132,9 +131,7 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         self.probe.probe_requested.connect(lambda mode, index, split: w.send("set_probe", mode, index, split))
         confusion: ConfusionMatrixPanel = self.panels["confusion"]
         confusion.split_changed.connect(lambda split: w.send("set_confusion_split", split))
-        confusion.cell_clicked.connect(lambda split, t, p: w.send("examples", split, t, p))
         confusion.evaluate_requested.connect(lambda: w.send("evaluate"))
-        self.examples_dialog.example_chosen.connect(lambda split, i: w.send("set_probe", "index", i, split))
         self.divergence_bar.retry.connect(self.retry_smaller_learning_rate)
         self.health_bar.reset_requested.connect(self.reset_with_changes)
         for name, dock in self.docks.items():
@@ -375,7 +372,6 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         self.settings.setValue("run/speed_index", self.run_actions.speed.currentIndex())
         self.settings.sync()
         self.shutdown()
-        self.examples_dialog.close()
         super().closeEvent(event)
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:

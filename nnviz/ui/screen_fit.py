@@ -10,7 +10,8 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 COMPACT_WIDTH = 1500  # logical pixels: the 2x2 grid needs about this much to keep every panel readable
-PANEL_ORDER = ("curves", "filters", "feature-maps", "activations", "confusion", "decision-boundary", "runs")
+PANEL_ORDER = ("curves", "filters", "feature-maps", "activations", "confusion", "evaluation", "decision-boundary",
+               "runs")
 Area = QtCore.Qt.DockWidgetArea
 
 

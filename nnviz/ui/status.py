@@ -55,6 +55,7 @@ class RunStatusBar(QtWidgets.QStatusBar):
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.accuracy_label)
         self.total_epochs = 1
+        self.train_measured = 0  # training examples the epoch's train figures are measured on (0: unknown)
         self.state = "empty"
 
     def show_snapshot(self, snapshot: RunRecord) -> None:
@@ -63,7 +64,14 @@ class RunStatusBar(QtWidgets.QStatusBar):
         done = snapshot.batch_in_epoch if snapshot.batch_in_epoch or not snapshot.epoch else snapshot.batches_in_epoch
         self.progress.setRange(0, max(snapshot.batches_in_epoch, 1))
         self.progress.setValue(done if self.state != "finished" else snapshot.batches_in_epoch)
-        self.accuracy_label.setText(accuracy_text(snapshot))
+        text = accuracy_text(snapshot)
+        if text and self.train_measured:
+            text += f" · train measured on {self.train_measured:,} examples"
+        self.accuracy_label.setText(text)
+        self.accuracy_label.setToolTip(
+            f"The train loss and accuracy of each epoch are measured at the epoch's end (dropout off) on "
+            f"{self.train_measured:,} training examples; the running mean over the batches is the per-batch curve"
+            if self.train_measured else "")
 
     def show_state(self, state: str) -> None:
         """A state change before the next snapshot arrives (e.g. loading)."""

@@ -49,8 +49,8 @@ def build_docks(window: QtWidgets.QMainWindow, controls: QtWidgets.QWidget,
 
 def arrange_grid(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDockWidget]) -> None:
     """The 2x2 grid of panels right of the Run setup (the Runs dock, once there, behind the confusion matrix)."""
-    panels = [n for n in ("curves", "filters", "activations", "confusion", "decision-boundary", "feature-maps", "runs")
-              if n in docks]
+    panels = [n for n in ("curves", "filters", "activations", "confusion", "decision-boundary", "feature-maps", "runs",
+                          "evaluation") if n in docks]
     opened = {name: was_opened(window, docks[name]) for name in panels}
     for name in panels:
         if name in docks:
@@ -64,6 +64,8 @@ def arrange_grid(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDock
     window.tabifyDockWidget(docks["activations"], docks["feature-maps"])
     if "runs" in docks:
         window.tabifyDockWidget(docks["confusion"], docks["runs"])
+    if "evaluation" in docks:  # above the confusion matrix: a cell clicked shows its examples beside it
+        window.tabifyDockWidget(docks["filters"], docks["evaluation"])
     for name in panels:
         docks[name].setVisible(opened[name])
     for name in ("filters", "activations", "confusion"):
@@ -87,6 +89,15 @@ def add_runs_dock(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDoc
     runs_panel.setMinimumWidth(0)
     window.resizeDocks([docks["controls"], docks["curves"], docks["filters"]], [410, 630, 560],
                        QtCore.Qt.Orientation.Horizontal)
+
+
+def add_evaluation_dock(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QDockWidget],
+                        view: QtWidgets.QWidget) -> QtWidgets.QDockWidget:
+    """The Evaluation dock, a tab behind the first-layer filters (above the confusion matrix)."""
+    docks["evaluation"] = dock = _dock(window, "evaluation", "Evaluation", view)
+    window.tabifyDockWidget(docks["filters"], dock)
+    docks["filters"].raise_()
+    return dock
 
 
 def open_watch_window(window) -> None:

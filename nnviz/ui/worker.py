@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnviz.core.config import RunConfig
 from nnviz.core.errors import NnvizError, RunInterrupted
+from nnviz.core.evaluation_record import EvaluationCache, EvaluationRequest
 from nnviz.core.live_settings import apply_live_setting
 from nnviz.core.model_io import load_model
 from nnviz.core.run_folder import write_run_folder
@@ -30,7 +31,7 @@ from nnviz.core.trainer import DIVERGED, Trainer
 
 from nnviz.core.record import build_record
 from nnviz.ui.window_run_folder import INTERRUPTED, WindowRunFolder
-from nnviz.core.trainer_queries import cell_examples, next_misclassified, run_info, usable_split
+from nnviz.core.trainer_queries import next_misclassified, run_info, usable_split
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ class TrainingWorker(QObject):
     run_loaded = Signal(object)  # RunInfo of a freshly built trainer
     state_changed = Signal(str)
     error_raised = Signal(str, str)  # title, message
-    examples_ready = Signal(object)  # CellExamples
     load_failed = Signal(str)  # why a new run could not be built (the old one goes on)
     run_saved = Signal(str)  # path of a run folder just written (save_run)
     run_started = Signal(str)  # path of the run folder that a run writes as it trains
@@ -81,6 +81,9 @@ class TrainingWorker(QObject):
         self.run_folder = WindowRunFolder(None)
         self._probe_image: np.ndarray | None = None  # a drawn digit or an image file, traced instead
         self._probe_source = "drawn"
+        self._evaluations = EvaluationCache()  # the Evaluation view's: one forward pass per network state
+        self._view_request: EvaluationRequest | None = None  # re-evaluated at each epoch's end while shown
+        self._follow_evaluation = False
 
     # --- called from the GUI thread ----------------------------------------------------------
     def send(self, command: str, *args) -> None:
@@ -151,6 +154,8 @@ class TrainingWorker(QObject):
         # steps and a batches-per-second limit train exactly one batch.
         result = trainer.step_batch() if single or self._batches_per_second > 0 else trainer.step_for(CHUNK_SECONDS)
         self._write_folder(self.run_folder.after_step, trainer, result)
+        if result.epoch_finished is not None and self._follow_evaluation and self._view_request is not None:
+            self._do_evaluate_view(self._view_request)  # the epoch's own weights (a chunk ends with its epoch)
         self._samples += (trainer.iteration - done) * trainer.batch_size
         if result.diverged or trainer.state == DIVERGED:
             self._set_state(DIVERGED)
@@ -341,10 +346,6 @@ class TrainingWorker(QObject):
         if self.state != RUNNING:
             self._emit_snapshot()
 
-    def _do_examples(self, split: str, true_class: int, predicted_class: int) -> None:
-        if self.trainer is not None:
-            self.examples_ready.emit(cell_examples(self.trainer, split, true_class, predicted_class))
-
     def _do_set_snapshot_rate(self, per_second: float) -> None:
         self._interval = 1.0 / max(float(per_second), 0.5)
 
@@ -375,3 +376,18 @@ class TrainingWorker(QObject):
         self._probe_image, self._probe_source = image, source
         if self.state != RUNNING:
             self._emit_snapshot()
+    # --- the Evaluation view -------------------------------------------------------------------
+    evaluation_ready = Signal(object)  # EvaluationRecord
+
+    def _do_evaluate_view(self, request: EvaluationRequest) -> None:
+        """Per-class metrics, the confidence-sorted gallery and the two-class ROC of the network now."""
+        self._view_request = request
+        if self.trainer is None:
+            return
+        self.evaluation_ready.emit(self._evaluations.evaluate(self.trainer, request))
+        if self.state != RUNNING:
+            self._emit_snapshot()  # the confusion matrix counts the same predictions now
+
+    def _do_follow_evaluation(self, on: bool) -> None:
+        """Re-evaluate the view's request at every epoch's end (while the window shows the view)."""
+        self._follow_evaluation = bool(on)
