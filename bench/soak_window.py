@@ -3,7 +3,8 @@
     PYTHONPATH=. python bench/soak_window.py [--preset nielsen] [--minutes 10] [--every 30] [--trace]
 
 The window is the real one (offscreen, every panel visible, 1600x1000) and trains until the time
-is up, restarting the run when it finishes so the curves keep growing as in a 90-minute class.
+is up; when the run reaches its last epoch it is given 30 more (the Epochs control, a live setting)
+and goes on, so one run's curves keep growing as in a 90-minute class.
 Each line is the resident set size (RSS, from /proc) and its change since the end of the first
 epoch: the target is "within +50 MB of its size after the first epoch" over the whole soak.
 ``--trace`` also prints the ten Python allocation sites that grew most (tracemalloc; slow).
@@ -51,20 +52,20 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     latest = {"epoch": 0, "state": "", "iteration": 0}
 
-    restarts = [0]
+    extensions = [0]
 
     def seen(record) -> None:
         latest.update(epoch=record.epoch, state=record.run_state, iteration=record.iteration)
 
     def state_changed(state: str) -> None:
-        # A long class trains more than one run: when one finishes, Reset and Start as the lecturer would.
+        # The run reached its last epoch: 30 more, and Start again, as a lecturer extending the demo would.
         if state == "finished":
-            restarts[0] += 1
-            QtCore.QTimer.singleShot(0, window.reset_run)
+            extensions[0] += 1
+            window.on_live_setting("epochs", window.config.training.epochs + 30)
+            QtCore.QTimer.singleShot(100, lambda: window.worker.send("start"))
 
     window.worker.snapshot_ready.connect(seen)
     window.worker.state_changed.connect(state_changed)
-    window.worker.run_loaded.connect(lambda _: restarts[0] and QtCore.QTimer.singleShot(100, window.toggle_run))
 
     def wait(seconds: float) -> None:
         loop = QtCore.QEventLoop()
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {stat.size_diff / 1e6:+7.2f} MB  {stat.count_diff:+8d} blocks  {stat.traceback.format()[-1].strip()}")
     window.close()
     wait(0.5)
-    print(f"  {restarts[0]} restart(s); growth over the soak: {rss_mb() - base:+.1f} MB (target: within +50 MB)")
+    print(f"  run extended {extensions[0]} time(s); growth over the soak: {rss_mb() - base:+.1f} MB (target: within +50 MB)")
     return 0
 
 

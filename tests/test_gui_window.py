@@ -147,6 +147,7 @@ def test_a_change_that_needs_a_new_network_asks_first(qtbot, window, monkeypatch
     window.controls.hidden.editingFinished.emit()
     qtbot.waitUntil(lambda: window.config.model.hidden == [100], timeout=TIMEOUT)
     assert "79,510" in window.controls.totals.text()  # 784*100 + 100 + 100*10 + 10
+    qtbot.waitUntil(lambda: window.last_snapshot.first_layer_weights.shape == (784, 100), timeout=TIMEOUT)
     assert window.last_snapshot.iteration == 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.errors import ExportError
@@ -62,8 +63,9 @@ class Panel(QtWidgets.QWidget):
             view.sigResized.connect(self._size_changed)
 
     def _sizes(self) -> tuple:
+        # a panel that rebuilt its plots may have deleted a watched view before a queued relayout runs
         return tuple((round(v.boundingRect().width()), round(v.boundingRect().height()))
-                     for v in self._watched)
+                     for v in self._watched if shiboken6.isValid(v))
 
     def _size_changed(self, *_args) -> None:
         if self.shown_snapshot is not None and not self._relayout_pending:
