@@ -12,7 +12,7 @@ from nnviz.core.presets import preset_config
 from nnviz.core.trainer import Trainer
 from nnviz.ui import theme
 from nnviz.ui.panels import create_panels
-from nnviz.ui.panels.curves import smooth_continue
+from nnviz.ui.panels.loss_history import smooth_continue
 from nnviz.ui.panels.mosaic import tile_images
 from nnviz.ui.status import status_text
 from nnviz.core.record import build_record

@@ -1,4 +1,4 @@
-"""Speed of the live window: ``python -m nnviz.ui.bench [--preset nielsen] [--seconds 4] [--rounds 3]``.
+"""Speed of the live window: ``python -m nnviz.ui.bench [--preset nielsen] [--presentation] [--size 1024x768]``.
 
 Prints the samples per second of the same preset trained headless and in the real window
 (offscreen, every panel visible), side by side, and the worst gap a 10 ms timer on the GUI thread
@@ -22,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=1.5, help="length of each measured segment")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--data-dir", default=os.environ.get("NNVIZ_DATA_DIR"))
+    parser.add_argument("--presentation", action="store_true", help="measure in presentation mode (F5)")
+    parser.add_argument("--size", default="1600x1000", help="window size, e.g. 1024x768 (a projector)")
+    parser.add_argument("--budget", type=float, help="share of wall time drawing may take (default: the window's)")
     args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     import nnviz.ui  # noqa: F401  (refcount guard before Qt)
@@ -38,8 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     theme.configure_pyqtgraph()
     settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(data_dir=args.data_dir, preset=args.preset, settings=settings)
-    window.resize(1600, 1000)
+    window.resize(width, height)
     window.show()
+    if args.presentation:
+        window.presentation.action.trigger()
+    if args.budget:
+        window.set_draw_budget(args.budget)
 
     def wait(seconds: float) -> None:
         loop = QtCore.QEventLoop()
@@ -84,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         window_speed = (i1 - i0) * batch / (t1 - t0)
         rows.append((headless_speed, window_speed, (len(frames) - n0) / (t1 - t0), max(gaps)))
     window.close()
-    print(f"{args.preset}: samples per second, headless vs live window (offscreen, default layout)")
+    mode = "presentation mode" if args.presentation else "default layout"
+    print(f"{args.preset}: samples per second, headless vs live window (offscreen, {mode}, {width}x{height})")
     for h, w, fps, gap in rows:
         print(f"  headless {h:9,.0f}   window {w:9,.0f}   {w / h:6.1%}   {fps:5.1f} frames/s   "
               f"worst GUI gap {gap * 1000:4.0f} ms")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,35 +15,10 @@ from nnviz.ui import theme
 from nnviz.ui.panels.base import Panel
 from nnviz.ui.panels.curve_marks import CurveMarks, overlays_last_x, overlays_top
 from nnviz.ui.panels.legend import RowLegend
+from nnviz.ui.panels.loss_history import LossHistory, smooth_continue
 
-BLOCK = 256  # EMA block length (see smooth_continue)
 SPLITS = (("train", theme.TRAIN_COLOUR, "o"), ("val", theme.VAL_COLOUR, "s"), ("test", theme.TEST_COLOUR, "t"))
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
-
-
-def smooth_continue(values: np.ndarray, weight: float, state: tuple[float, int]) -> tuple[np.ndarray, tuple]:
-    """TensorBoard's debiased exponential moving average, continued from ``state`` = (accumulator,
-    count). Vectorised in blocks: within a block y_j = w^(j+1) y_-1 + (1 - w) sum_i w^(j-i) x_i."""
-    last, count = state
-    out = np.empty(values.shape[0], dtype=np.float64)
-    if weight <= 0:
-        return values.astype(np.float64), (float(values[-1]) if values.size else last, count + values.size)
-    j = np.arange(BLOCK)
-    powers = _block_powers(weight)
-    for start in range(0, values.shape[0], BLOCK):
-        x = np.nan_to_num(values[start:start + BLOCK].astype(np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
-        n = x.shape[0]
-        accumulated = weight ** (j[:n] + 1) * last + (1 - weight) * (powers[:n, :n] @ x)
-        out[start:start + n] = accumulated / (1 - weight ** (count + j[:n] + 1))
-        last, count = float(accumulated[-1]), count + n
-    return out, (last, count)
-
-
-@lru_cache(maxsize=4)
-def _block_powers(weight: float) -> np.ndarray:
-    """Lower-triangular w^(j-i): one block of the moving average as a matrix product."""
-    j = np.arange(BLOCK)
-    return np.tril(weight ** np.maximum(j[:, None] - j[None, :], 0))
 
 
 @dataclass(frozen=True)
@@ -122,9 +96,9 @@ class CurvesPanel(Panel):
         # The raw curve is thin and pale: without antialiasing it looks the same and draws much faster.
         self.raw = self.loss_plot.plot(pen=pg.mkPen(theme.RAW_LOSS_COLOUR, width=1), skipFiniteCheck=True,
                                        antialias=False)
-        # Subsampled, not "peak": with batches of 10 the per-pixel extremes paint a solid block; a
-        # sample of the batch losses shows how much single batches scatter, and the trend shows through.
-        self.raw.setDownsampling(auto=True, method="subsample")
+        # "peak": each pixel column shows the lowest and highest batch loss in it (the history holds
+        # the same min/max per bucket once a run is long), so the band is how much single batches scatter.
+        self.raw.setDownsampling(auto=True, method="peak")
         self.smoothed = self.loss_plot.plot(pen=pg.mkPen(theme.TRAIN_COLOUR, width=2.5), skipFiniteCheck=True,
                                             antialias=False)
         self.smoothed.setDownsampling(auto=True, method="subsample")  # smooth already: 1 point per pixel
@@ -151,11 +125,7 @@ class CurvesPanel(Panel):
         self._loss_range: tuple = ()
         self._accuracy_range: tuple = ()
         self._legend_key: tuple = ()
-        self._loss = np.zeros(4096, dtype=np.float32)
-        self._x = np.zeros(4096, dtype=np.float64)
-        self._smooth = np.zeros(4096, dtype=np.float64)
-        self._n = 0
-        self._ema_state = (0.0, 0)
+        self.history = LossHistory()  # bounded: min/max buckets once a run is long
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         self.log_loss.toggled.connect(self._log_toggled)
         self.clear()
@@ -164,17 +134,17 @@ class CurvesPanel(Panel):
     @property
     def n_points(self) -> int:
         """Iteration losses held (what a test compares with the iteration count)."""
-        return self._n
+        return self.history.n
 
     def loss_offset_ok(self, snapshot: RunRecord) -> bool:
         """False when a tail does not continue what is held (the caller asks for the whole curve)."""
-        return tail_continues(snapshot, self._n)
+        return tail_continues(snapshot, self.history.n)
 
     def show_snapshot(self, snapshot: RunRecord) -> None:
         offset = snapshot.loss_offset
         if offset == 0:  # a new run, or the whole curve again
             self.clear()
-        if offset in (0, self._n):
+        if offset in (0, self.history.n):
             self._append(snapshot)
         self._draw_iterations()
         self._draw_epochs(snapshot)
@@ -182,42 +152,26 @@ class CurvesPanel(Panel):
 
     def _append(self, snapshot: RunRecord) -> None:
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
-        m = tail.shape[0]
-        if m == 0:
+        if tail.size == 0:
             return
-        needed = self._n + m
-        if needed > self._loss.shape[0]:
-            size = max(needed, 2 * self._loss.shape[0])
-            for attr in ("_loss", "_x", "_smooth"):
-                old = getattr(self, attr)
-                grown = np.zeros(size, dtype=old.dtype)
-                grown[: self._n] = old[: self._n]
-                setattr(self, attr, grown)
-        x = tail_x(snapshot, m, self._n)
         self._per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
-        self._loss[self._n:needed] = tail
-        self._x[self._n:needed] = x
-        smoothed, self._ema_state = smooth_continue(tail, self._weight(), self._ema_state)
-        self._smooth[self._n:needed] = smoothed
-        self._n = needed
+        self.history.append(tail, tail_x(snapshot, tail.size, self.history.n), self._weight())
 
     def _weight(self) -> float:
         return self.smoothing.value() / 100.0
 
     def _smoothing_changed(self, value: int) -> None:
         self.smoothing_label.setText(f"{value / 100:.2f}")
-        smoothed, self._ema_state = smooth_continue(self._loss[: self._n], self._weight(), (0.0, 0))
-        self._smooth[: self._n] = smoothed
+        self.history.resmooth(self._weight())
         self._draw_iterations()
         for overlay in self._overlays:
             self._draw_overlay_iterations(overlay)
 
     # --- drawing -----------------------------------------------------------------------------
     def _draw_iterations(self) -> None:
-        n = self._n
-        self.raw.setData(self._x[:n], self._loss[:n])
-        self.smoothed.setData(self._x[:n], self._smooth[:n])
-        last_x = max(float(self._x[n - 1]) if n else 0.0, overlays_last_x(self._overlays))  # a twin ahead too
+        self.raw.setData(*self.history.raw_curve())
+        self.smoothed.setData(*self.history.smooth_curve())
+        last_x = max(self.history.last_x(), overlays_last_x(self._overlays))  # a twin ahead too
         # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
         x_max = float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs))
         if x_max <= 1 and last_x < 0.5:  # a young first epoch: zoom to its iterations, or steps are a sliver
@@ -234,14 +188,13 @@ class CurvesPanel(Panel):
         """Where the y axis ends: the 99th percentile of the smoothed loss, with room above. The first
         batches of a run lose far more than the rest, and single batches of 10 scatter widely: scaling
         to either would flatten the trend a class wants to see (the noise band is clipped instead)."""
-        n = self._n
-        if n == 0:
+        _, smooth = self.history.smooth_curve()  # at most 8192 buckets: under a millisecond
+        if smooth.size == 0:
             return 1.0
-        step = max(1, n // 20000)  # a strided sample keeps this under a millisecond
-        smooth = self._smooth[:n:step]
         smooth = smooth[np.isfinite(smooth)]
         if smooth.size < 20:  # a handful of batches: show them all
-            raw = self._loss[:n][np.isfinite(self._loss[:n])]
+            raw = self.history.hi[: self.history.buckets]
+            raw = raw[np.isfinite(raw)]
             return float(raw.max()) if raw.size else 1.0
         return 1.3 * float(np.percentile(smooth, 99))
 
@@ -383,9 +336,8 @@ class CurvesPanel(Panel):
         line.setData(overlay.iteration_x, smoothed)
 
     def clear(self) -> None:
-        self._n = 0
+        self.history.clear()
         self._last_epochs = None
-        self._ema_state = (0.0, 0)
         self._epochs_drawn = -1
         self._loss_range = ()
         self._accuracy_range = ()
