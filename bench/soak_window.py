@@ -3,8 +3,8 @@
     PYTHONPATH=. python bench/soak_window.py [--preset nielsen] [--minutes 10] [--every 30] [--trace]
 
 The window is the real one (offscreen, every panel visible, 1600x1000) and trains until the time
-is up; when the run reaches its last epoch it is given 30 more (the Epochs control, a live setting)
-and goes on, so one run's curves keep growing as in a 90-minute class.
+is up; when the run reaches its last epoch it asks for 30 more (the Epochs control, a live setting).
+Known gap: a finished run does not resume yet, so today one run's epochs are measured, then idle.
 Each line is the resident set size (RSS, from /proc) and its change since the end of the first
 epoch: the target is "within +50 MB of its size after the first epoch" over the whole soak.
 ``--trace`` also prints the ten Python allocation sites that grew most (tracemalloc; slow).
