@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 
@@ -36,20 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=os.environ.get("NNVIZ_DATA_DIR"))
     parser.add_argument("--trace", action="store_true", help="tracemalloc: the sites that grew most")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtCore
 
-    import nnviz.ui  # noqa: F401  (refcount guard before Qt)
-    from PySide6 import QtCore, QtWidgets
+    from nnviz.ui.bench import open_window, wait
 
-    from nnviz.ui import theme
-    from nnviz.ui.main_window import MainWindow
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["nnviz-soak"])
-    theme.configure_pyqtgraph()
-    settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "soak.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(data_dir=args.data_dir, preset=args.preset, settings=settings)
-    window.resize(1600, 1000)
-    window.show()
+    window = open_window(args.preset, args.data_dir)
     latest = {"epoch": 0, "state": "", "iteration": 0}
 
     extensions = [0]
@@ -67,13 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     window.worker.snapshot_ready.connect(seen)
     window.worker.state_changed.connect(state_changed)
 
-    def wait(seconds: float) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
-    while window.run_info is None:
-        wait(0.05)
     window.worker.send("start")
     while latest["epoch"] < 1:
         wait(0.2)

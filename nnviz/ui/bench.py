@@ -16,6 +16,35 @@ import tempfile
 import time
 
 
+def wait(seconds: float) -> None:
+    """Let the event loop run for ``seconds`` (the worker's signals are delivered meanwhile)."""
+    from PySide6 import QtCore
+
+    loop = QtCore.QEventLoop()
+    QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def open_window(preset: str, data_dir: str | None, width: int = 1600, height: int = 1000):
+    """The real main window, offscreen, with settings of its own, once its first run is built."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import nnviz.ui  # noqa: F401  (refcount guard before Qt)
+    from PySide6 import QtCore, QtWidgets
+
+    from nnviz.ui import theme
+    from nnviz.ui.main_window import MainWindow
+
+    QtWidgets.QApplication.instance() or QtWidgets.QApplication(["nnviz-bench"])
+    theme.configure_pyqtgraph()
+    settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(data_dir=data_dir, preset=preset, settings=settings)
+    window.resize(width, height)
+    window.show()
+    while window.run_info is None:
+        wait(0.05)
+    return window
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nnviz.ui.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="nielsen")
@@ -27,35 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, help="share of wall time drawing may take (default: the window's)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    import nnviz.ui  # noqa: F401  (refcount guard before Qt)
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtCore
 
     from nnviz.core.presets import preset_config
     from nnviz.core.trainer import Trainer
 
-    from nnviz.ui import theme
-    from nnviz.ui.main_window import MainWindow
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["nnviz-bench"])
-    theme.configure_pyqtgraph()
-    settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(data_dir=args.data_dir, preset=args.preset, settings=settings)
-    window.resize(width, height)
-    window.show()
+    window = open_window(args.preset, args.data_dir, width, height)
     if args.presentation:
         window.presentation.action.trigger()
     if args.budget:
         window.set_draw_budget(args.budget)
-
-    def wait(seconds: float) -> None:
-        loop = QtCore.QEventLoop()
-        QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
-    while window.run_info is None:
-        wait(0.05)
     headless = Trainer(preset_config(args.preset), data_dir=args.data_dir)
     batch = headless.batch_size
     frames: list[tuple[float, int]] = []

@@ -51,9 +51,13 @@ class RunStatusBar(QtWidgets.QStatusBar):
         self.progress.setFormat("epoch %p%")
         self.progress.setToolTip("Progress through the current epoch")
         self.accuracy_label = QtWidgets.QLabel()
+        self.accuracy_label.setWordWrap(True)  # "· train measured on …" made it wider than a projector
+        self.accuracy_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                          QtWidgets.QSizePolicy.Policy.Preferred)
+        self.accuracy_label.setMinimumWidth(200)
         self.addPermanentWidget(self.run_label, 1)
         self.addPermanentWidget(self.progress)
-        self.addPermanentWidget(self.accuracy_label)
+        self.addPermanentWidget(self.accuracy_label, 1)
         self.total_epochs = 1
         self.train_measured = 0  # training examples the epoch's train figures are measured on (0: unknown)
         self.state = "empty"
