@@ -134,6 +134,32 @@ def test_curves_append_tails_and_restart_on_a_full_curve(panels):
     assert curves.n_points == 15
 
 
+def test_a_long_runs_whole_curve_starts_at_the_oldest_loss_kept(panels):
+    """A long run keeps only its newest losses: asked for the whole curve again (a resend), the
+    panel takes them from there instead of asking again and again."""
+    from nnviz.ui.twin_run import IterationLosses
+    trainer = trained("xor-mlp", batches=0)
+    trainer.history.keep = 16
+    for _ in range(40):
+        trainer.step_batch()
+    curves, twin = panels["curves"], IterationLosses()
+    whole = build_record(trainer, probe_index=0)  # offset 0 asked: the oldest still kept instead
+    assert whole.loss_offset == whole.losses_kept_from > 0
+    assert curves.loss_offset_ok(whole) and twin.add(whole)
+    curves.show_snapshot(whole)
+    assert curves.n_points == 40 and curves.history.buckets == whole.train_loss.size
+    x = curves.history.smooth_curve()[0]
+    np.testing.assert_allclose(x[-1], 40 / whole.iterations_per_epoch)  # placed where they belong
+    trainer.step_batch()
+    tail = build_record(trainer, loss_offset=40, probe_index=0)
+    assert curves.loss_offset_ok(tail) and twin.add(tail)
+    curves.show_snapshot(tail)
+    assert curves.n_points == 41
+    x, loss, span = twin.arrays()
+    assert span == 1 and loss.size == whole.train_loss.size + 1
+    np.testing.assert_allclose(loss, np.append(whole.train_loss, tail.train_loss), rtol=1e-6)
+
+
 @pytest.mark.parametrize("preset", ["perceptron-blobs", "perceptron-xor", "xor-mlp", "xor-hand"])
 def test_two_dimensional_presets_draw_without_errors(panels, preset, tmp_path):
     trainer = trained(preset)

@@ -60,33 +60,68 @@ class LearningRateChange:
         return asdict(self)
 
 
+KEEP_ITERATIONS = 1 << 20  # iteration losses kept in memory (4 MB); see History
+
+
 @dataclass(slots=True)
 class History:
-    """Grows during training; ``iteration_loss`` is a preallocated buffer doubled when full."""
+    """Grows during training: one record per epoch, and the loss of every iteration.
+
+    Only the newest iteration losses are kept (between half of ``keep`` and ``keep`` of them once
+    a run is long): nielsen at full speed makes about 20 million in a 90-minute class, which would
+    be 80 MB. Whoever needs all of them takes each new stretch as it comes (the window's curves
+    bucket it, the run folder appends it to its CSV); ``start`` says which iteration is the
+    oldest still held.
+    """
 
     _loss: np.ndarray = field(default_factory=lambda: np.zeros(1024, dtype=np.float32))
-    n_iterations: int = 0
+    n_iterations: int = 0  # iterations done in all
     epochs: list[EpochRecord] = field(default_factory=list)
     lr_changes: list[LearningRateChange] = field(default_factory=list)  # changes made by hand, in order
+    start: int = 0  # the iteration whose loss is ``_loss[0]``
+    keep: int = KEEP_ITERATIONS
 
     def add_iteration_loss(self, value: float) -> None:
-        self.reserve(1)[self.n_iterations] = value
+        self.reserve(1)[self.n_iterations - self.start] = value
         self.n_iterations += 1
 
     def reserve(self, count: int) -> np.ndarray:
-        """The loss buffer, grown so that ``count`` more iterations fit (the trainer writes into it
-        directly and then advances ``n_iterations``)."""
-        needed = self.n_iterations + count
-        if needed > self._loss.shape[0]:
-            grown = np.zeros(max(needed, 2 * self._loss.shape[0]), dtype=self._loss.dtype)
-            grown[: self.n_iterations] = self._loss[: self.n_iterations]
+        """The loss buffer, with room for ``count`` more iterations at index ``n_iterations - start``
+        (the trainer writes into it directly and then advances ``n_iterations``). When the buffer
+        would outgrow ``keep``, the older half is dropped (and ``start`` moves on)."""
+        held = self.n_iterations - self.start
+        size = self._loss.shape[0]
+        if held + count <= min(size, max(self.keep, count)):
+            return self._loss
+        kept = held if held + count <= self.keep else min(held, max(self.keep // 2 - count, 0))
+        new_size = max(min(2 * size, self.keep), kept + count)
+        if new_size == size:
+            self._loss[:kept] = self._loss[held - kept: held]  # NumPy copies overlapping ranges safely
+        else:
+            grown = np.zeros(new_size, dtype=self._loss.dtype)
+            grown[:kept] = self._loss[held - kept: held]
             self._loss = grown
+        self.start += held - kept
         return self._loss
 
     @property
     def iteration_loss(self) -> np.ndarray:
-        """A view of the losses so far (copy it before handing it to another thread)."""
-        return self._loss[: self.n_iterations]
+        """A view of the losses held (every one unless the run is long; copy it before handing it
+        to another thread)."""
+        return self._loss[: self.n_iterations - self.start]
+
+    def losses_since(self, iteration: int) -> tuple[int, np.ndarray]:
+        """The losses from ``iteration`` on (a view), and where they really begin: at ``start``
+        if the ones asked for are no longer held."""
+        first = min(max(int(iteration), self.start), self.n_iterations)
+        return first, self._loss[first - self.start: self.n_iterations - self.start]
+
+    def restore_losses(self, losses: np.ndarray, n_iterations: int) -> None:
+        """Set the losses of a resumed run: ``losses`` are its last ones, up to ``n_iterations``."""
+        losses = np.asarray(losses, dtype=np.float32)[-self.keep // 2:]
+        self._loss = np.zeros(max(1024, 2 * losses.shape[0]), dtype=np.float32)
+        self._loss[: losses.shape[0]] = losses
+        self.n_iterations, self.start = int(n_iterations), int(n_iterations) - losses.shape[0]
 
     def epoch_column(self, name: str) -> np.ndarray:
         return np.array([getattr(record, name) for record in self.epochs], dtype=np.float64)

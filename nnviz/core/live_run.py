@@ -28,7 +28,7 @@ import numpy as np
 from nnviz.core.atomic import atomic_write, atomic_write_bytes
 from nnviz.core.config import RunConfig, load_config
 from nnviz.core.errors import ConfigError, NnvizError
-from nnviz.core.history import EPOCH_FIELDS, EpochRecord
+from nnviz.core.history import EPOCH_FIELDS, KEEP_ITERATIONS, EpochRecord
 from nnviz.core.model_io import save_model
 from nnviz.core.record import build_record
 from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_FILE, final_metrics, \
@@ -168,9 +168,9 @@ class LiveRunWriter:
 
     def _flush_losses(self) -> None:
         history = self.trainer.history
-        losses = history.iteration_loss[self._written:]
+        first, losses = history.losses_since(self._written)
         if losses.size:
-            self._iterations.add_lines(format_losses(self._written, losses))
+            self._iterations.add_lines(format_losses(first, losses))
             self._written = history.n_iterations
         self._iterations.flush()
         self._last_flush = time.monotonic()
@@ -244,8 +244,7 @@ def restore_checkpoint(folder: Path, trainer) -> None:
     trainer.epoch, trainer.iteration = epoch, iteration
     trainer.history.epochs[:] = _epoch_records(folder / METRICS_CSV, epoch)
     losses = _iteration_losses(folder / ITERATIONS_CSV, iteration)
-    trainer.history.reserve(iteration)[:iteration] = losses
-    trainer.history.n_iterations = iteration
+    trainer.history.restore_losses(losses, iteration)
     _rewrite_csv(folder / METRICS_CSV, EPOCH_FIELDS, [[getattr(r, n) for n in EPOCH_FIELDS]
                                                       for r in trainer.history.epochs])
     atomic_write_bytes(folder / ITERATIONS_CSV, ("iteration,loss\n" + format_losses(0, losses)).encode())
@@ -267,7 +266,9 @@ def _epoch_records(path: Path, epochs: int) -> list[EpochRecord]:
 
 
 def _iteration_losses(path: Path, iterations: int) -> np.ndarray:
-    losses = np.full(iterations, np.nan, dtype=np.float32)
+    """The last losses up to ``iterations`` (as many as a trainer's history keeps; NaN if missing)."""
+    first = max(iterations - KEEP_ITERATIONS // 2, 0)
+    losses = np.full(iterations - first, np.nan, dtype=np.float32)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()[1:]
     except OSError:
@@ -275,10 +276,10 @@ def _iteration_losses(path: Path, iterations: int) -> np.ndarray:
     for line in lines:
         number, _, value = line.partition(",")
         try:
-            index = int(number) - 1
+            index = int(number) - 1 - first
         except ValueError:
             continue
-        if 0 <= index < iterations and value:
+        if 0 <= index < losses.shape[0] and value:
             losses[index] = float(value)
     return losses
 

@@ -78,6 +78,7 @@ class RunRecord:
     class_names: tuple[str, ...]
     model_kind: str = ""  # "perceptron", "mlp", "cnn", ...
     loss_offset: int = 0  # index of train_loss[0] in the whole run (a tail appends to what was sent)
+    losses_kept_from: int = 0  # the oldest iteration loss still kept: an offset here is the whole curve
     run_state: str = ""  # what the window's worker is doing: running, paused, stopped, ...
     wall_samples_per_second: float = 0.0  # measured by the worker, drawing included
     probe_split: str = "test"
@@ -131,7 +132,8 @@ def build_record(trainer, *, probe_index: int | None = None, probe_split: str = 
     ``probe_image`` (the network's input shape, e.g. a drawn digit) is traced instead, with
     ``probe_split`` = ``probe_source`` and no true class (label and index -1). With
     ``loss_offset`` > 0 only the iteration losses from that index on are copied (the curves append
-    them), so a long run does not copy its whole loss curve 20 times a second."""
+    them), so a long run does not copy its whole loss curve 20 times a second; a long run holds only
+    its newest losses, so an offset before ``history.start`` gets those it still has."""
     history = trainer.history
     dataset = trainer.dataset
     probe_split = usable_split(dataset, probe_split)
@@ -145,12 +147,8 @@ def build_record(trainer, *, probe_index: int | None = None, probe_split: str = 
     kind = first.kind if first is not None else ""
     weights = first.params["W"].copy() if first is not None else np.zeros((0, 0), dtype=np.float32)
     images = filter_images(first, network.input_shape) if first is not None else np.zeros((0, 1, 1))
-    losses = history.iteration_loss
-    loss_offset = min(max(int(loss_offset), 0), losses.shape[0])
-    if not include_loss_curve:
-        train_loss = np.zeros(0, np.float32)
-    else:
-        train_loss = losses[loss_offset:].copy()
+    loss_offset, losses = history.losses_since(loss_offset)
+    train_loss = losses.copy() if include_loss_curve else np.zeros(0, np.float32)
     if probe_image is not None:
         probe = _probe(trainer, -1, probe_source, images, custom=probe_image)
     else:
@@ -165,7 +163,8 @@ def build_record(trainer, *, probe_index: int | None = None, probe_split: str = 
         samples_per_second=trainer.samples_per_second, train_loss=train_loss, epochs=curves,
         first_layer_kind=kind, first_layer_weights=weights, filter_images=images,
         class_names=tuple(dataset.class_names), model_kind=trainer.config.model.kind, loss_offset=loss_offset,
-        run_state=run_state or trainer.state, wall_samples_per_second=wall_samples_per_second,
+        losses_kept_from=history.start, run_state=run_state or trainer.state,
+        wall_samples_per_second=wall_samples_per_second,
         probe_split_size=dataset.size(probe_split), confusion_split=confusion_split or "", confusion=confusion,
         decision=_decision_grid(trainer) if dataset.kind == "points" else None,
         health=getattr(trainer, "health", None), best_epoch=trainer.monitor.best_epoch,

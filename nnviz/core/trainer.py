@@ -215,7 +215,8 @@ class Trainer:
         first = self.iteration
         last = first + count if iterations is None else min(first + count, iterations)
         losses = self.history.reserve(last - first)
-        offset = self.history.n_iterations - first  # history index of iteration `it`
+        done = self.history.n_iterations
+        offset = done - self.history.start - first  # buffer index of iteration `it`
         predicted = self._predicted
         it, position, loss_sum, loss = first, self._position, 0.0, math.nan
         chunk_start = position
@@ -240,7 +241,7 @@ class Trainer:
             position = stop
             if position >= n:
                 break
-        self.history.n_iterations = offset + it
+        self.history.n_iterations = done + it - first
         self.batch_in_epoch += it - first
         self.iteration, self._position = it, position
         self._epoch_loss_sum += loss_sum

@@ -21,7 +21,8 @@ from nnviz.core.live_settings import LIVE_SETTINGS
 from nnviz.core.record import RunRecord
 
 from nnviz.ui.controls import parse_hidden
-from nnviz.ui.panels.curves import CurveOverlay, tail_continues, tail_x
+from nnviz.ui.panels.curves import CurveOverlay, starts_over, tail_continues, tail_x
+from nnviz.ui.panels.loss_history import LossHistory
 from nnviz.ui.session_runs import default_runs_folder, overlay_from_epochs
 from nnviz.ui.window_run_folder import WindowRunFolder
 from nnviz.ui.worker import TrainingWorker
@@ -113,26 +114,28 @@ class TwinDialog(QtWidgets.QDialog):
 
 class IterationLosses:
     """The twin's training loss per iteration, put together from the worker's snapshot tails, with
-    x in epochs as the Curves panel places this run's own points."""
+    x in epochs as the Curves panel places this run's own points; bounded like that run's own
+    history (bucket means once the run is long)."""
 
     def __init__(self) -> None:
-        self._x = np.zeros(0)
-        self._loss = np.zeros(0, dtype=np.float32)
+        self._history = LossHistory()
 
     def add(self, snapshot: RunRecord) -> bool:
         """Append the snapshot's tail; False if it does not continue what is held (ask for all)."""
-        if not tail_continues(snapshot, self._loss.shape[0]):
+        history = self._history
+        if starts_over(snapshot, history.n):
+            history.clear()
+            history.n = snapshot.loss_offset
+        if not tail_continues(snapshot, history.n):
             return False
-        if snapshot.loss_offset == 0:
-            self._x, self._loss = np.zeros(0), np.zeros(0, dtype=np.float32)
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
-        if tail.size:
-            self._x = np.concatenate([self._x, tail_x(snapshot, tail.size, self._loss.shape[0])])
-            self._loss = np.concatenate([self._loss, tail])
+        history.append(tail, tail_x(snapshot, tail.size, history.n), 0.0)  # the panel smooths it
         return True
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._x, self._loss
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """(x, mean loss per bucket, iterations per bucket)."""
+        history = self._history
+        return history.x_last[: history.buckets].copy(), history.means().astype(np.float32), history.span
 
 
 class TwinRun(QtCore.QObject):
@@ -207,9 +210,9 @@ class TwinRun(QtCore.QObject):
             return
         if not self._losses.add(snapshot):
             self.worker.send("resend")  # a tail that does not continue what is held
-        x, loss = self._losses.arrays()
+        x, loss, span = self._losses.arrays()
         self.overlay = dataclasses.replace(overlay_from_epochs(self.label, TWIN_COLOUR, snapshot.epochs),
-                                           iteration_x=x, iteration_loss=loss)
+                                           iteration_x=x, iteration_loss=loss, iteration_span=span)
         self.overlay_changed.emit()
         self.worker.frame_drawn()
 

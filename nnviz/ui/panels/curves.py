@@ -33,18 +33,24 @@ class CurveOverlay:
     # Training loss per iteration, at x = epochs done (a live twin has it; run folders do not).
     iteration_x: np.ndarray | None = None
     iteration_loss: np.ndarray | None = None
+    iteration_span: int = 1  # iterations behind each iteration_loss value (a mean, once a run is long)
 
 
 def tail_continues(snapshot: RunRecord, held: int) -> bool:
-    """Whether the snapshot's loss tail follows the ``held`` points (offset 0: a whole new curve)."""
-    offset = snapshot.loss_offset
-    return offset == 0 or offset == held
+    """Whether the snapshot's loss tail follows the ``held`` points, or is a whole curve (from the
+    oldest loss the trainer still keeps: 0, or later in a long run)."""
+    return snapshot.loss_offset in (held, snapshot.losses_kept_from)
+
+
+def starts_over(snapshot: RunRecord, held: int) -> bool:
+    """Whether the snapshot's losses replace what is held (a new run, or the whole curve again)."""
+    return snapshot.loss_offset != held and snapshot.loss_offset == snapshot.losses_kept_from
 
 
 def tail_x(snapshot: RunRecord, count: int, held: int) -> np.ndarray:
     """x (epochs done) of the last ``count`` iteration losses of a snapshot, ``held`` being kept."""
     if held == 0:
-        return np.arange(1, count + 1) / max(snapshot.iterations_per_epoch, 1.0)
+        return (snapshot.loss_offset + np.arange(1, count + 1)) / max(snapshot.iterations_per_epoch, 1.0)
     # anchored at the newest point, so a batch-size change bends nothing already drawn
     per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
     end = snapshot.epoch + snapshot.batch_in_epoch / per_epoch
@@ -141,10 +147,10 @@ class CurvesPanel(Panel):
         return tail_continues(snapshot, self.history.n)
 
     def show_snapshot(self, snapshot: RunRecord) -> None:
-        offset = snapshot.loss_offset
-        if offset == 0:  # a new run, or the whole curve again
+        if starts_over(snapshot, self.history.n):  # a new run, or the whole curve again
             self.clear()
-        if offset in (0, self.history.n):
+            self.history.n = snapshot.loss_offset  # a long run's oldest losses are no longer kept
+        if tail_continues(snapshot, self.history.n):
             self._append(snapshot)
         self._draw_iterations()
         self._draw_epochs(snapshot)
@@ -319,13 +325,14 @@ class CurvesPanel(Panel):
         if overlay.iteration_loss is None or overlay.iteration_x is None:
             return
         loss = overlay.iteration_loss
+        wanted = self._weight() ** overlay.iteration_span  # the same smoothing per iteration as this run's
         weight, done, smoothed, state = self._overlay_smooth.get(overlay.label, (-1.0, 0, np.zeros(0), (0.0, 0)))
-        if weight != self._weight() or done > loss.shape[0]:  # new smoothing, or a new run: start over
+        if weight != wanted or done > loss.shape[0]:  # new smoothing, merged buckets or a new run: start over
             done, smoothed, state = 0, np.zeros(0), (0.0, 0)
         if loss.shape[0] > done:  # smooth only what is new
-            tail, state = smooth_continue(loss[done:], self._weight(), state)
+            tail, state = smooth_continue(loss[done:], wanted, state)
             smoothed = np.concatenate([smoothed, tail])
-        self._overlay_smooth[overlay.label] = (self._weight(), loss.shape[0], smoothed, state)
+        self._overlay_smooth[overlay.label] = (wanted, loss.shape[0], smoothed, state)
         line = self._overlay_lines.get(overlay.label)
         if line is None:
             line = self._overlay_lines[overlay.label] = self.loss_plot.plot(
