@@ -3,8 +3,8 @@
     PYTHONPATH=. python bench/soak_window.py [--preset nielsen] [--minutes 10] [--every 30] [--trace]
 
 The window is the real one (offscreen, every panel visible, 1600x1000) and trains until the time
-is up; when the run reaches its last epoch it asks for 30 more (the Epochs control, a live setting).
-Known gap: a finished run does not resume yet, so today one run's epochs are measured, then idle.
+is up; when the run reaches its last epoch it asks for 30 more (the Epochs control, a live setting)
+and starts again, so one run's curves keep growing for the whole soak.
 Each line is the resident set size (RSS, from /proc) and its change since the end of the first
 epoch: the target is "within +50 MB of its size after the first epoch" over the whole soak.
 ``--trace`` also prints the ten Python allocation sites that grew most (tracemalloc; slow).
@@ -47,15 +47,21 @@ def main(argv: list[str] | None = None) -> int:
     def seen(record) -> None:
         latest.update(epoch=record.epoch, state=record.run_state, iteration=record.iteration)
 
-    def state_changed(state: str) -> None:
-        # The run reached its last epoch: 30 more, and Start again, as a lecturer extending the demo would.
-        if state == "finished":
-            extensions[0] += 1
-            window.on_live_setting("epochs", window.config.training.epochs + 30)
-            QtCore.QTimer.singleShot(100, lambda: window.worker.send("start"))
+    class Extender(QtCore.QObject):
+        """Runs in the GUI thread (a plain function would be called in the worker's thread, whose
+        busy loop never runs a timer)."""
 
+        @QtCore.Slot(str)
+        def state_changed(self, state: str) -> None:
+            # The run reached its last epoch: 30 more, and Start again, as a lecturer extending the demo would.
+            if state == "finished":
+                extensions[0] += 1
+                window.on_live_setting("epochs", window.config.training.epochs + 30)
+                QtCore.QTimer.singleShot(100, lambda: window.worker.send("start"))
+
+    extender = Extender()
     window.worker.snapshot_ready.connect(seen)
-    window.worker.state_changed.connect(state_changed)
+    window.worker.state_changed.connect(extender.state_changed)
 
     window.worker.send("start")
     while latest["epoch"] < 1:
