@@ -170,7 +170,7 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
             panel = self._to_draw.pop(0)
             if not isinstance(panel, CurvesPanel):  # the curves took this snapshot already
                 panel.show_snapshot(self.last_snapshot)
-            panel.graphics.viewport().repaint()
+            panel.paint_now()
             if self._to_draw and time.perf_counter() - turn_started > DRAW_SLICE:
                 QtCore.QTimer.singleShot(0, self._draw_next_panel)  # let the window answer first
                 return

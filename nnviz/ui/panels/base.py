@@ -54,6 +54,15 @@ class Panel(QtWidgets.QWidget):
         self._drawn_sizes: tuple = ()
         self._relayout_pending = False
 
+    def paint_now(self) -> None:
+        """Paint what the last ``show_snapshot`` changed, now and once. A graphics scene sends its
+        items' changes to the view in a queued call, so a plain ``repaint()`` painted the panel and
+        Qt painted the changed items a second time after the frame (while training ran again):
+        in presentation mode that second paint cost more than the first. Here the scene's queued
+        changes go out first, then the window's pending paints run."""
+        QtCore.QCoreApplication.sendPostedEvents(self.graphics.scene(), QtCore.QEvent.Type.MetaCall)
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.UpdateRequest)
+
     def watch_sizes(self, *views: pg.ViewBox) -> None:
         """Draw the last snapshot again when one of ``views`` changes size (mosaics choose their
         grid from it; a dock shown for the first time is laid out after its first snapshot)."""

@@ -110,6 +110,9 @@ class CurvesPanel(Panel):
         self.smoothed.setDownsampling(auto=True, method="subsample")  # smooth already: 1 point per pixel
         for item in (self.raw, self.smoothed):
             item.setClipToView(True)
+            # One sample per pixel column (pyqtgraph draws 5 by default): the peak band is then exactly
+            # min/max per column, and the lines draw in a fraction of the time (thick ones most).
+            item.opts["autoDownsampleFactor"] = 1.0
         self.epoch_loss: dict[str, pg.PlotDataItem] = {}
         self.epoch_accuracy: dict[str, pg.PlotDataItem] = {}
         for split, colour, symbol in SPLITS:
@@ -338,6 +341,7 @@ class CurvesPanel(Panel):
             line = self._overlay_lines[overlay.label] = self.loss_plot.plot(
                 pen=pg.mkPen(overlay.colour, width=1.5), skipFiniteCheck=True, antialias=False)
             line.setDownsampling(auto=True, method="subsample")  # smoothed: 1 point per pixel is plenty
+            line.opts["autoDownsampleFactor"] = 1.0
             line.setClipToView(True)
             line.setZValue(-1)  # under this run's curves
         line.setData(overlay.iteration_x, smoothed)
