@@ -1,0 +1,60 @@
+"""The house's written rules that a reader can check by looking at the files: module size, names
+that say what a thing is, comments that stand on their own (no issue numbers, no outside documents)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_LINES = 400
+# An issue number, or a section of a document that is not in the repository.
+OUTSIDE_CITATION = re.compile(r"\bissues?\s*#?\d+|(?<![\w&])#\d+\b|\bsections?\s+\d+|\.\./shared|/work/", re.IGNORECASE)
+
+
+def sources() -> list[Path]:
+    return sorted(p for folder in ("nnviz", "bench") for p in (REPO / folder).rglob("*.py"))
+
+
+def comments_and_docstrings(path: Path) -> list[tuple[int, str]]:
+    text = path.read_text(encoding="utf-8")
+    found = [(token.start[0], token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)
+             if token.type == tokenize.COMMENT]
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            doc = ast.get_docstring(node, clean=False)
+            if doc:
+                found.append((node.body[0].lineno, doc))
+    return found
+
+
+def test_no_module_is_over_400_lines():
+    long = {str(p.relative_to(REPO)): n for p in sources()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert sources() and not long, long
+
+
+def test_no_comment_cites_an_issue_or_a_document_outside_the_repository():
+    cited = [f"{p.relative_to(REPO)}:{line}: {match.group(0)!r}" for p in sources()
+             for line, text in comments_and_docstrings(p) for match in OUTSIDE_CITATION.finditer(text)]
+    assert not cited, "\n".join(cited)
+
+
+def test_the_citation_check_sees_comments_and_docstrings(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""As in the lectures, section 7."""\nx = "#0072B2"  # see issue 11\n'
+                      'def f():\n    """Fixes #12."""\n', encoding="utf-8")
+    cited = [m.group(0) for _, text in comments_and_docstrings(sample) for m in OUTSIDE_CITATION.finditer(text)]
+    assert sorted(cited) == ["#12", "issue 11", "section 7"]  # the colour literal is not a citation
+
+
+def test_no_module_is_named_as_the_plural_of_its_neighbour():
+    """No ``dataset.py`` beside ``datasets.py``, no ``grid.py`` beside ``grids.py``."""
+    twins = []
+    for folder in {p.parent for p in sources()}:
+        names = {p.stem for p in folder.glob("*.py")} | {p.name for p in folder.iterdir() if p.is_dir()}
+        twins += [f"{folder.relative_to(REPO)}: {n} / {n}s" for n in names if f"{n}s" in names]
+    assert not twins, twins
