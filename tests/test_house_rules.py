@@ -58,3 +58,17 @@ def test_no_module_is_named_as_the_plural_of_its_neighbour():
         names = {p.stem for p in folder.glob("*.py")} | {p.name for p in folder.iterdir() if p.is_dir()}
         twins += [f"{folder.relative_to(REPO)}: {n} / {n}s" for n in names if f"{n}s" in names]
     assert not twins, twins
+
+
+def test_only_the_core_spells_the_run_folders_file_names():
+    """The window, the sweeps and the command line reach a run folder's files through
+    ``nnviz.core.run_folder``, so the format is defined on one floor."""
+    from nnviz.core.run_folder import files
+
+    names = {value for key, value in vars(files).items() if key.isupper() and isinstance(value, str)}
+    assert names >= {"config.toml", "metrics.json", "model.npz"}
+    spelled = [f"{p.relative_to(REPO)}:{node.lineno}: {node.value}"
+               for floor in ("ui", "sweep", "cli") for p in sorted((REPO / "nnviz" / floor).rglob("*.py"))
+               for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and node.value in names]
+    assert not spelled, spelled
