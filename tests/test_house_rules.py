@@ -72,3 +72,18 @@ def test_only_the_core_spells_the_run_folders_file_names():
                for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
                if isinstance(node, ast.Constant) and node.value in names]
     assert not spelled, spelled
+
+
+COLOUR_LITERAL = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+
+
+def test_colours_come_only_from_the_theme():
+    """One palette: a colour written as ``#rrggbb`` anywhere but ``nnviz/ui/theme.py`` is a second one."""
+    theme = REPO / "nnviz" / "ui" / "theme.py"
+    assert COLOUR_LITERAL.search(theme.read_text(encoding="utf-8"))  # the pattern finds the palette itself
+    found = [f"{p.relative_to(REPO)}:{node.lineno}: {match.group(0)}"
+             for p in sorted((REPO / "nnviz").rglob("*.py")) if p != theme
+             for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             for match in COLOUR_LITERAL.finditer(node.value)]
+    assert not found, "\n".join(found)

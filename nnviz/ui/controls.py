@@ -94,7 +94,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.preset_box.addItem("custom", "custom")
         self.description = QtWidgets.QLabel()
         self.description.setWordWrap(True)
-        self.description.setStyleSheet("color: #444;")
+        self.description.setStyleSheet(f"color: {theme.GREY_80};")
         self.dataset_box = QtWidgets.QComboBox()
         # "cifar10  (download 170.1 MB)" would widen the whole panel: the popup shows the long rows
         self.dataset_box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
