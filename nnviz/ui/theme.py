@@ -49,6 +49,7 @@ RUN_STATE_COLOURS = {"running": "#2e7d32", "finished": "#1565c0", "stalled": "#c
 
 
 def run_state_colour(state: str) -> str:
+    """The colour ``nnviz watch`` writes a run's state in (black for a state it does not know)."""
     return RUN_STATE_COLOURS.get(state, BLACK)
 
 

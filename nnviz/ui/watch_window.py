@@ -19,8 +19,8 @@ from nnviz.core.run_folder import is_run_folder, list_run_folders
 from nnviz.core.run_follow import RunFollower
 from nnviz.core.run_status import STALL_SECONDS
 
-from nnviz.ui.sweep_overview import SweepOverview
 from nnviz.ui import theme
+from nnviz.ui.sweep_overview import SweepOverview
 from nnviz.ui.watch_view import RunView
 
 POLL_MS = 250

@@ -8,9 +8,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.record import RunRecord
 
+from nnviz.ui import theme
 from nnviz.ui.custom_probe import CustomProbe
 from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
-from nnviz.ui import theme
 from nnviz.ui.panels import Panel
 from nnviz.ui.screen_fit import was_opened
 
