@@ -87,3 +87,13 @@ def test_colours_come_only_from_the_theme():
              if isinstance(node, ast.Constant) and isinstance(node.value, str)
              for match in COLOUR_LITERAL.finditer(node.value)]
     assert not found, "\n".join(found)
+
+
+def test_one_place_makes_the_offscreen_app():
+    """Figures, benches and tests get their QApplication from ``nnviz.ui.offscreen``; the window's
+    own start-up (``nnviz.ui.app``) is the only other place that makes one."""
+    allowed = {REPO / "nnviz" / "ui" / "offscreen.py", REPO / "nnviz" / "ui" / "app.py"}
+    makers = [f"{p.relative_to(REPO)}:{node.lineno}" for p in sorted((REPO / "nnviz").rglob("*.py")) if p not in allowed
+              for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "QApplication"]
+    assert not makers, makers
