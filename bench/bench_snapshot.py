@@ -9,7 +9,7 @@ validation confusion exists).
 Timings are the best of several repeats of the median of many calls, so a busy machine inflates
 them less.
 
-    python bench/bench_snapshot.py [--quick] [--data-dir /work/shared/data]
+    python bench/bench_snapshot.py [--quick] [--data-dir DIR]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How soon a logged epoch appears in the watch window, and what following a run costs the GUI thread.
 
-    PYTHONPATH=. QT_QPA_PLATFORM=offscreen python bench/bench_watch.py [--data-dir ../shared/data]
+    PYTHONPATH=. QT_QPA_PLATFORM=offscreen python bench/bench_watch.py [--data-dir DIR]
 
 1. A separate process logs 12 epochs with nnviz.log (400 losses each, 0.3-0.7 s apart) and stamps each
    row with the time of its log_epoch call; the window (polling every 0.25 s) notes when it draws it.

@@ -1,6 +1,6 @@
 """Train every image preset on the full real data and print the README's accuracy table.
 
-    python bench/presets_accuracy.py --data-dir ../shared/data [--sets mnist,fashion-mnist] [--presets a,b]
+    python bench/presets_accuracy.py --data-dir DIR [--sets mnist,fashion-mnist] [--presets a,b]
 
 Figures: final test accuracy, the best per-epoch test accuracy, and wall-clock seconds (training
 plus the per-epoch evaluation) on this machine.

@@ -27,15 +27,14 @@ def wait(seconds: float) -> None:
 
 def open_window(preset: str, data_dir: str | None, width: int = 1600, height: int = 1000):
     """The real main window, offscreen, with settings of its own, once its first run is built."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # measured offscreen, even with a display
     import nnviz.ui  # noqa: F401  (refcount guard before Qt)
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtCore
 
-    from nnviz.ui import theme
     from nnviz.ui.main_window import MainWindow
+    from nnviz.ui.offscreen import ensure_app
 
-    QtWidgets.QApplication.instance() or QtWidgets.QApplication(["nnviz-bench"])
-    theme.configure_pyqtgraph()
+    ensure_app("nnviz-bench")
     settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(data_dir=data_dir, preset=preset, settings=settings)
     window.resize(width, height)

@@ -100,7 +100,7 @@ class CompareFigure:
             axis.setTickFont(font)
             axis.setTextPen("k")
             axis.setPen("k")
-            axis.setLabel(labels[name], **{"font-size": f"{LABEL_PX}px", "color": "#000"})
+            axis.setLabel(labels[name], **{"font-size": f"{LABEL_PX}px", "color": theme.BLACK})
             axis.setStyle(tickTextOffset=8, maxTickLevel=1)  # major and minor ticks, no finer grid
         self.plot.getAxis("left").setWidth(110)
         self.plot.getAxis("bottom").setHeight(80)

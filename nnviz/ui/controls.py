@@ -7,6 +7,7 @@ It only edits settings: learning rate, momentum, batch size and epochs are sent 
 
 from __future__ import annotations
 
+import math
 import re
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -14,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from nnviz.core.config import HIDDEN_ACTIVATIONS, RunConfig
 from nnviz.core.data.loading import dataset_status, list_datasets
 from nnviz.core.errors import NnvizError
+from nnviz.core.live_settings import LIVE_SETTINGS, LiveSetting
 from nnviz.core.losses import LOSSES
 from nnviz.core.presets import PRESETS, config_for_preset
 
@@ -35,8 +37,30 @@ def parse_hidden(text: str) -> list[int]:
     return sizes
 
 
+LIVE_TIPS = {
+    "learning_rate": "Step size of gradient descent; applies from the next batch",
+    "momentum": "Fraction of the last step added to the next (0: plain SGD); live",
+    "batch_size": "Examples per mini-batch (one iteration); applies from the next batch",
+    "epochs": "Full passes over the training set; may be raised while training",
+}
+
+
+def live_spin_box(setting: LiveSetting, decimals: int = 2) -> QtWidgets.QAbstractSpinBox:
+    """A spin box over the live-settings table's range, rounded inwards to the digits it shows, so
+    that every value it offers is one the worker accepts."""
+    if setting.kind is int:
+        spin = QtWidgets.QSpinBox()
+        spin.setRange(math.ceil(setting.minimum), math.floor(setting.maximum))
+        return spin
+    spin = QtWidgets.QDoubleSpinBox()
+    spin.setDecimals(decimals)
+    scale = 10 ** decimals
+    spin.setRange(math.ceil(setting.minimum * scale) / scale, math.floor(setting.maximum * scale) / scale)
+    return spin
+
+
 class ControlPanel(QtWidgets.QScrollArea):
-    live_setting_changed = QtCore.Signal(str, object)  # "learning_rate" | "momentum" | "batch_size" | "epochs"
+    live_setting_changed = QtCore.Signal(str, object)  # a name in core.live_settings.LIVE_SETTINGS, its value
     config_edited = QtCore.Signal(object)  # a RunConfig that needs a new network
     invalid_setting = QtCore.Signal(str)  # a message for the user
     download_requested = QtCore.Signal(str, str, str)  # data set name, download name, size text
@@ -70,7 +94,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.preset_box.addItem("custom", "custom")
         self.description = QtWidgets.QLabel()
         self.description.setWordWrap(True)
-        self.description.setStyleSheet("color: #444;")
+        self.description.setStyleSheet(f"color: {theme.GREY_80};")
         self.dataset_box = QtWidgets.QComboBox()
         # "cifar10  (download 170.1 MB)" would widen the whole panel: the popup shows the long rows
         self.dataset_box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -155,17 +179,12 @@ class ControlPanel(QtWidgets.QScrollArea):
     def _build_hyper_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Hyper-parameters")
         form = QtWidgets.QFormLayout(box)
-        self.learning_rate = QtWidgets.QDoubleSpinBox()
-        self.learning_rate.setDecimals(4)
-        self.learning_rate.setRange(0.0001, 1000.0)
+        self.learning_rate = live_spin_box(LIVE_SETTINGS["learning_rate"], decimals=4)
         self.learning_rate.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.momentum = QtWidgets.QDoubleSpinBox()
-        self.momentum.setRange(0.0, 0.99)
+        self.momentum = live_spin_box(LIVE_SETTINGS["momentum"], decimals=2)
         self.momentum.setSingleStep(0.05)
-        self.batch_size = QtWidgets.QSpinBox()
-        self.batch_size.setRange(1, 60000)
-        self.epochs = QtWidgets.QSpinBox()
-        self.epochs.setRange(1, 10000)
+        self.batch_size = live_spin_box(LIVE_SETTINGS["batch_size"])
+        self.epochs = live_spin_box(LIVE_SETTINGS["epochs"])
         self.hidden = QtWidgets.QLineEdit()
         self.hidden.setPlaceholderText("none")
         self.activation = QtWidgets.QComboBox()
@@ -178,11 +197,10 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.train_size.setRange(0, 1_000_000)
         self.train_size.setSingleStep(1000)
         self.train_size.setSpecialValueText("all")
-        rows = [
-            ("Learning rate η", self.learning_rate, "Step size of gradient descent; applies from the next batch"),
-            ("Momentum", self.momentum, "Fraction of the last step added to the next (0: plain SGD); live"),
-            ("Batch size", self.batch_size, "Examples per mini-batch (one iteration); applies from the next batch"),
-            ("Epochs", self.epochs, "Full passes over the training set; may be raised while training"),
+        self.live_controls = {"learning_rate": self.learning_rate, "momentum": self.momentum,
+                              "batch_size": self.batch_size, "epochs": self.epochs}
+        rows = [(LIVE_SETTINGS[name].label, spin, LIVE_TIPS[name]) for name, spin in self.live_controls.items()]
+        rows += [
             ("Hidden layers", self.hidden, "Units per hidden layer, e.g. 30 or 100, 30 (new network)"),
             ("Activation", self.activation, "Activation of the hidden layers (new network)"),
             ("Loss", self.loss, "quadratic: ½‖y − t‖² (Nielsen); cross-entropy with softmax (new network)"),
@@ -194,10 +212,8 @@ class ControlPanel(QtWidgets.QScrollArea):
             form.addRow(label, widget)
             if isinstance(widget, QtWidgets.QAbstractSpinBox):
                 widget.setKeyboardTracking(False)  # one change per edit, not one per digit typed
-        self.learning_rate.valueChanged.connect(lambda v: self.live_setting_changed.emit("learning_rate", v))
-        self.momentum.valueChanged.connect(lambda v: self.live_setting_changed.emit("momentum", v))
-        self.batch_size.valueChanged.connect(lambda v: self.live_setting_changed.emit("batch_size", v))
-        self.epochs.valueChanged.connect(lambda v: self.live_setting_changed.emit("epochs", v))
+        for name, spin in self.live_controls.items():
+            spin.valueChanged.connect(lambda v, name=name: self.live_setting_changed.emit(name, v))
         self.hidden.editingFinished.connect(self._hidden_edited)
         for box_widget in (self.activation, self.loss):
             box_widget.activated.connect(lambda: self._edited())
@@ -299,10 +315,7 @@ class ControlPanel(QtWidgets.QScrollArea):
                 "model.loss": self.loss.currentText(),
                 "training.seed": self.seed.value(),
                 "data.train_size": self.train_size.value() or None,
-                "optimizer.learning_rate": self.learning_rate.value(),
-                "optimizer.momentum": self.momentum.value(),
-                "training.batch_size": self.batch_size.value(),
-                "training.epochs": self.epochs.value(),
+                **{LIVE_SETTINGS[name].config_key: spin.value() for name, spin in self.live_controls.items()},
                 **self.training_box.changes(),  # last: an optimiser choice sets its own momentum
             }
             config = self.config.with_changes(**changes)

@@ -16,6 +16,7 @@ from nnviz.core.record import RunRecord
 from nnviz.core.run_health import STUCK
 
 from nnviz.ui import download_dialog
+from nnviz.ui import theme
 from nnviz.ui.errors import show_error
 from nnviz.ui.settings import StartRun
 
@@ -51,7 +52,7 @@ class HealthBar(NoticeBar):
     reset_requested = QtCore.Signal(dict)  # config changes for the new run, e.g. {"training.seed": 1}
 
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
-        super().__init__(window, "Run health", ("#fff4d6", "#E69F00"))
+        super().__init__(window, "Run health", (theme.HEALTH_FILL, theme.ORANGE))
         self.button = self.add_button("", lambda: self.reset_requested.emit(dict(self._changes)))
         self._changes: dict = {}
         self._seed = 0
@@ -82,7 +83,7 @@ class MissingDataBar(NoticeBar):
     """
 
     def __init__(self, window) -> None:
-        super().__init__(window, "Missing data", ("#dcecf8", "#0072B2"))
+        super().__init__(window, "Missing data", (theme.DATA_FILL, theme.BLUE))
         self.window = window
         self.start: StartRun | None = None
         self.download_button = self.add_button("Download", self.download)

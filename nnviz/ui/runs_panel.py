@@ -22,7 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from nnviz.core.errors import NnvizError
 from nnviz.sweep.compare import differing_settings, label_runs
 from nnviz.ui import theme
-from nnviz.core.run_folder import RunData, is_run_folder, list_run_folders, load_run
+from nnviz.core.run_folder import METRICS_JSON, RunData, is_run_folder, list_run_folders, load_run
 
 # The accuracy column is the validation split's at the last epoch (the test set stays unseen); a run
 # without validation data says which split its figure is from instead.
@@ -183,7 +183,7 @@ class RunsPanel(QtWidgets.QWidget):
     def _row(self, path: Path, run: RunData | None, problem: str) -> QtWidgets.QTreeWidgetItem:
         name = self._display_name(path)
         if run is None:
-            item = QtWidgets.QTreeWidgetItem([name, "", "not run yet" if "metrics.json" in problem else "broken",
+            item = QtWidgets.QTreeWidgetItem([name, "", "not run yet" if METRICS_JSON in problem else "broken",
                                               "", ""])
             item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEnabled)
             item.setToolTip(0, problem)

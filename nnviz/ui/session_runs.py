@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtGui
 from nnviz.core.config import load_config
 from nnviz.core.errors import NnvizError
 from nnviz.core.record import EpochCurves
-from nnviz.core.run_folder import RunData, flatten_settings
+from nnviz.core.run_folder import CONFIG_FILE, MODEL_FILE, RunData, flatten_settings
 from nnviz.sweep.compare import differences_from
 
 from nnviz.ui import settings as stored
@@ -158,13 +158,13 @@ class SessionRuns(QtCore.QObject):
         """Its settings into the controls, its model into a new trainer, its curves as an overlay."""
         path = Path(path)
         try:
-            config = load_config(path / "config.toml")
+            config = load_config(path / CONFIG_FILE)
         except (NnvizError, OSError, ValueError) as exc:
             show_error(self.window, "Cannot reopen this run", str(exc))
             return
         if not self.window.confirm_new_run():
             return
-        model = path / "model.npz"
+        model = path / MODEL_FILE
         self.window.load_config(config, str(model) if model.exists() else None)
         self.window.worker.send("evaluate")  # the confusion matrix of the loaded model, at once
         self.panel.set_ticked(path, True)

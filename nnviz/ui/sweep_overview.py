@@ -11,9 +11,9 @@ from nnviz.core.run_folder import RunData, flatten_settings
 from nnviz.sweep.compare import label_runs
 
 from nnviz.ui.compare_figure import run_colour
+from nnviz.ui import theme
 from nnviz.ui.panels import CurvesPanel
 from nnviz.ui.session_runs import overlay_from_columns
-from nnviz.ui.watch_view import STATE_COLOURS
 
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
 
@@ -53,7 +53,7 @@ class SweepOverview(QtWidgets.QWidget):
             accuracy = accuracy[np.isfinite(accuracy)]
             state = status.get(run.path, "waiting")
             text = (f"<span style='color:{run_colour(i)}'>■</span> {run.label or run.name}: "
-                    f"<span style='color:{STATE_COLOURS.get(state, '#000')}'>{state}</span>, epoch {done}"
+                    f"<span style='color:{theme.run_state_colour(state)}'>{state}</span>, epoch {done}"
                     + (f", validation {accuracy[-1]:.1%}" if accuracy.size else ""))
             lines.append(text)
         self.summary.setText(" · ".join(lines) or "waiting for the sweep's run folders")

@@ -36,6 +36,21 @@ WRONG_COLOUR = VERMILLION
 NEUTRAL_COLOUR = "#8c8c8c"
 GAP_COLOUR = "#c8c8c8"  # between tiles of a mosaic: distinct from the white of a zero weight
 
+# Text and fills beside the plots: the labs' verdicts, notes and tables, the notice bars, run states.
+OK_TEXT = "#007a55"  # a verdict that holds: XOR solved, converged, gradients agree
+ERROR_TEXT = "#bb0000"  # a refused value, a failed verdict
+BAD_TEXT = "#c00000"  # the x-ray's numbers that disagree
+DELTA_TEXT = "#a0004a"  # the x-ray's δ = ∂E/∂z
+TABLE_HEADER_FILL, TABLE_BORDER, BOX_BORDER = "#e8e8e8", "#888888", "#cccccc"
+STEP_FILL, BACKWARD_FILL, INPUT_FILL = "#ffe48a", "#fbd3e0", "#eef3f8"  # x-ray: current step, backward, input
+HEALTH_FILL, DATA_FILL, DIVERGED_FILL = "#fff4d6", "#dcecf8", "#fde2d4"  # notice bars, each with its edge colour
+RUN_STATE_COLOURS = {"running": "#2e7d32", "finished": "#1565c0", "stalled": "#c62828", "interrupted": "#ef6c00",
+                     "diverged": "#c62828", "missing": "#c62828", "waiting": "#757575"}  # nnviz watch
+
+
+def run_state_colour(state: str) -> str:
+    """The colour ``nnviz watch`` writes a run's state in (black for a state it does not know)."""
+    return RUN_STATE_COLOURS.get(state, BLACK)
 
 
 def overlay_colour(index: int) -> str:

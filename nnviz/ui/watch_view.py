@@ -14,11 +14,10 @@ from PySide6 import QtCore, QtWidgets
 
 from nnviz.core.run_follow import RunFollower
 
+from nnviz.ui import theme
 from nnviz.ui.figure_export import check_folder
 from nnviz.ui.panels import ConfusionMatrixPanel, CurvesPanel, FiltersPanel
 
-STATE_COLOURS = {"running": "#2e7d32", "finished": "#1565c0", "stalled": "#c62828", "interrupted": "#ef6c00",
-                 "diverged": "#c62828", "missing": "#c62828", "waiting": "#757575"}
 EXPORT_SIZE = (1280, 720)  # logical size of each figure; 1920 px wide PNGs, as `nnviz train --png`
 
 
@@ -91,7 +90,7 @@ class RunView(QtWidgets.QWidget):
 def state_text(follower: RunFollower, record) -> str:
     """"runs/mine · running · epoch 3 · iteration 1,200 · validation 91.2 %" (in the state's colour)."""
     status = record.state
-    parts = [str(follower.folder), f"<b style='color:{STATE_COLOURS.get(status, '#000')}'>{status}</b>"]
+    parts = [str(follower.folder), f"<b style='color:{theme.run_state_colour(status)}'>{status}</b>"]
     planned = follower.state.value.get("planned_epochs")
     parts.append(f"epoch {record.epoch}" + (f" / {planned}" if planned else ""))
     parts.append(f"iteration {record.iteration:,}")

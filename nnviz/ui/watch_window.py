@@ -19,8 +19,9 @@ from nnviz.core.run_folder import is_run_folder, list_run_folders
 from nnviz.core.run_follow import RunFollower
 from nnviz.core.run_status import STALL_SECONDS
 
+from nnviz.ui import theme
 from nnviz.ui.sweep_overview import SweepOverview
-from nnviz.ui.watch_view import STATE_COLOURS, RunView
+from nnviz.ui.watch_view import RunView
 
 POLL_MS = 250
 POLL_BYTES = 256 * 1024  # per stream and poll: about 13,000 loss rows, parsed in a few ms
@@ -112,7 +113,7 @@ class WatchWindow(QtWidgets.QMainWindow):
             return False
         index = self.tabs.indexOf(view)
         self.tabs.setTabText(index, f"{view.follower.name} · {view.status}")
-        self.tabs.tabBar().setTabTextColor(index, QtGui.QColor(STATE_COLOURS.get(view.status, "#000")))
+        self.tabs.tabBar().setTabTextColor(index, QtGui.QColor(theme.run_state_colour(view.status)))
         return True
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
@@ -122,7 +123,6 @@ class WatchWindow(QtWidgets.QMainWindow):
 
 def run_watch_window(folders: list[Path], *, stall_seconds: float = STALL_SECONDS) -> int:
     """Open the watch window and run until it closes (``NNVIZ_QUIT_AFTER=<s>`` closes it, for tests)."""
-    from nnviz.ui import theme
     from nnviz.ui.offscreen import ensure_app
 
     app = ensure_app("nnviz-watch")

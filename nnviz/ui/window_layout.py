@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.record import RunRecord
 
+from nnviz.ui import theme
 from nnviz.ui.custom_probe import CustomProbe
 from nnviz.ui.frame_budget import DEFAULT_DRAW_BUDGET
 from nnviz.ui.panels import Panel
@@ -190,7 +191,7 @@ class DivergenceBar(QtWidgets.QToolBar):
         super().__init__("Divergence", window)
         self.setObjectName("toolbar-divergence")
         self.setMovable(False)
-        self.setStyleSheet("QToolBar { background: #fde2d4; border: 1px solid #D55E00; }")
+        self.setStyleSheet(f"QToolBar {{ background: {theme.DIVERGED_FILL}; border: 1px solid {theme.VERMILLION}; }}")
         self.label = QtWidgets.QLabel()
         self.label.setWordWrap(True)
         self.button = QtWidgets.QPushButton()

@@ -1,4 +1,4 @@
-"""Data augmentation: "more data" for free (lectures, section 5: remedies for overfitting)."""
+"""Data augmentation: "more data" for free, a remedy for over-fitting."""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
 """Data sets by name: where their files live, and how they are split.
 
 Image sets are found in the first folder of :func:`dataset_search_dirs` that holds all their
-files, in one of three formats (``DatasetInfo.format``):
+files, in one of three formats (``DatasetInfo.format``), each read by the reader that
+:mod:`nnviz.core.data.formats` registers under the format's name:
 
-- ``idx``: four IDX files, gzipped or raw (MNIST, Fashion-MNIST, KMNIST, EMNIST digits).
-  EMNIST's images are stored transposed (column by column); they are turned upright on load.
+- ``idx``: four IDX files, gzipped or raw (MNIST, Fashion-MNIST, KMNIST, EMNIST digits), read by
+  :mod:`nnviz.core.data.idx`. EMNIST's images are stored transposed (column by column); they are
+  turned upright on load.
 - ``npy``: ``{train,test}_{images,labels}.npy`` (MNIST-C, one folder per corruption, named
-  ``mnist-c/<corruption>``: ``<folder>/mnist-c/shot_noise/train_images.npy``). Read with
-  ``allow_pickle=False``.
+  ``mnist-c/<corruption>``: ``<folder>/mnist-c/shot_noise/train_images.npy``), read by
+  :mod:`nnviz.core.data.npy_pairs` with ``allow_pickle=False``.
 - ``cifar10-bin``: CIFAR-10's binary batches, read by :mod:`nnviz.core.data.cifar`.
 
 :mod:`nnviz.core.data.downloads` fetches every image set into the download cache
@@ -28,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from nnviz.core.data.cifar import find_cifar_files, load_cifar10_arrays
 from nnviz.core.data.splits import Dataset
 from nnviz.core.errors import DatasetError
 from nnviz.core.data.catalog import (  # noqa: F401 (re-exported)
@@ -41,9 +42,7 @@ from nnviz.core.data.catalog import (  # noqa: F401 (re-exported)
     DatasetInfo,
     spelled_names,
 )
-from nnviz.core.data.idx import load_idx_pair
-from nnviz.core.limits import MAX_DATA_BYTES
-from nnviz.core.npy_check import UnsafeArrayFile, check_npy_file
+from nnviz.core.data.formats import reader_for
 from nnviz.core.data.toy import TOY_DATASETS, load_toy_dataset
 
 SYSTEM_DATASETS_DIR = Path("/usr/share/datasets")  # where Debian's dataset-* packages install
@@ -108,50 +107,25 @@ def dataset_search_dirs(name: str, data_dir: str | os.PathLike[str] | None = Non
     return unique
 
 
-def _name_variants(file_name: str) -> list[str]:
-    """Accepted spellings of one file: gzipped, raw, and raw with LeCun's dotted member name."""
-    raw = file_name[:-3] if file_name.endswith(".gz") else file_name
-    dotted = raw.replace("-idx", ".idx")  # gunzip of LeCun's files gives train-images.idx3-ubyte
-    return list(dict.fromkeys([file_name, raw, dotted]))
-
-
-def _find_files(folder: Path, info: DatasetInfo) -> tuple[dict[str, Path], list[str]]:
-    """Return (found key -> path, missing standard file names) for one folder."""
-    if info.format == "cifar10-bin":
-        return find_cifar_files(folder)
-    found: dict[str, Path] = {}
-    missing: list[str] = []
-    for key in FILE_KEYS:
-        for candidate in _name_variants(info.files[key]):
-            path = folder / candidate
-            if path.is_file():
-                found[key] = path
-                break
-        else:
-            missing.append(info.files[key])
-    return found, missing
-
-
 def _locate(name: str, data_dir: str | os.PathLike[str] | None) -> tuple[Path, dict[str, Path]]:
     info = _image_info(name)
+    reader = reader_for(info)
     looked: list[str] = []
     for folder in dataset_search_dirs(name, data_dir):
         try:
             if not folder.is_dir():
                 looked.append(f"{folder} (no such folder)")
                 continue
-            found, missing = _find_files(folder, info)
+            found, missing = reader.find(folder, info)
         except OSError as exc:  # a folder we may not search (permissions), or a broken mount
             looked.append(f"{folder} (cannot look inside: {exc.strerror or exc})")
             continue
         if not missing:
             return folder, found
         looked.append(f"{folder} (missing {', '.join(missing)})")
-    what = {"idx": "the four IDX files", "npy": "the four .npy files"}.get(info.format, "the files")
-    gzip_note = "; gzipped or not" if info.format == "idx" else ""
     how = (
-        f"run `nnviz data fetch {info.download_name}`, or put {what} "
-        f"({', '.join(info.files.values())}{gzip_note}) in one of these folders, or set "
+        f"run `nnviz data fetch {info.download_name}`, or put {reader.what} "
+        f"({', '.join(info.files.values())}{reader.note}) in one of these folders, or set "
         f"NNVIZ_DATA_DIR to a folder holding a {name!r} subfolder"
     )
     if info.debian_package:
@@ -192,53 +166,9 @@ def _cache_key(paths: dict[str, Path]) -> tuple:
     return tuple(key)
 
 
-def _load_npy(path: Path, what: str) -> np.ndarray:
-    try:
-        check_npy_file(path, MAX_DATA_BYTES)  # the header's shape, before NumPy allocates it
-    except UnsafeArrayFile as exc:
-        raise DatasetError(f"{path}: not a readable {what} .npy file ({exc}); download or copy it again") from None
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, OSError) as exc:  # pickled objects, truncated data, bad header
-        raise DatasetError(f"{path}: not a readable {what} .npy file ({exc}); download or copy it again") from None
-
-
-def load_npy_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST-C's ``*_images.npy`` ``(N, 28, 28[, 1])`` and ``*_labels.npy`` ``(N,)``.
-
-    Returns float32 ``(N, 1, H, W)`` in [0, 1] and int64 labels (uint8 pixels are divided by
-    255; float pixels above 1 are taken as 0-255 values).
-    """
-    raw = _load_npy(images_path, "image")
-    if raw.ndim == 4 and raw.shape[-1] == 1:
-        raw = raw[..., 0]
-    if raw.ndim != 3 or raw.dtype.kind not in "uif":
-        raise DatasetError(
-            f"{images_path}: expected numeric images of shape (N, H, W) or (N, H, W, 1), "
-            f"found {raw.dtype} of shape {raw.shape}"
-        )
-    scale = 1.0 if raw.dtype.kind == "f" and raw.size and float(raw.max()) <= 1.0 else 1.0 / 255.0
-    images = np.multiply(raw, np.float32(scale), dtype=np.float32)[:, None]
-    labels = _load_npy(labels_path, "label")
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise DatasetError(
-            f"{labels_path}: expected 1-D integer labels, found {labels.dtype} of shape {labels.shape}"
-        )
-    if labels.shape[0] != images.shape[0]:
-        raise DatasetError(
-            f"{images_path} has {images.shape[0]} images but {labels_path} has "
-            f"{labels.shape[0]} labels; the two files do not belong together"
-        )
-    return images, labels.astype(np.int64)
-
-
 def _read_arrays(info: DatasetInfo, paths: dict[str, Path]) -> tuple[np.ndarray, ...]:
-    """(x_train, y_train, x_test, y_test) in the data set's own format."""
-    if info.format == "cifar10-bin":
-        return load_cifar10_arrays(paths)[:4]
-    read_pair = load_npy_pair if info.format == "npy" else load_idx_pair
-    x_train, y_train = read_pair(paths["train_images"], paths["train_labels"])
-    x_test, y_test = read_pair(paths["test_images"], paths["test_labels"])
+    """(x_train, y_train, x_test, y_test) read by the data set's format's reader."""
+    x_train, y_train, x_test, y_test = reader_for(info).read(paths)
     if info.transposed:  # EMNIST: stored column by column; make rows rows again
         x_train = np.ascontiguousarray(x_train.swapaxes(2, 3))
         x_test = np.ascontiguousarray(x_test.swapaxes(2, 3))
@@ -258,8 +188,8 @@ def _load_full_arrays(
             raise DatasetError(f"{paths[file_key]}: its images are {images.shape[2]}x{images.shape[3]} pixels; "
                                "a data set needs images of at least 1x1")
     n_classes = len(info.class_names)
-    label_checks = [] if info.format == "cifar10-bin" else [(y_train, "train_labels"), (y_test, "test_labels")]
-    for labels, file_key in label_checks:  # (the CIFAR reader checks its labels itself)
+    label_checks = [] if reader_for(info).checks_labels else [(y_train, "train_labels"), (y_test, "test_labels")]
+    for labels, file_key in label_checks:
         if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
             raise DatasetError(
                 f"{paths[file_key]}: labels range from {labels.min()} to {labels.max()}, "

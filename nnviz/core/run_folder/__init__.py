@@ -1,4 +1,4 @@
-"""A run folder keeps results and parameters together (lectures, section 7):
+"""A run folder keeps results and parameters together:
 
 ``config.toml`` (every setting, enough to rerun with ``nnviz train --config``), ``metrics.csv``
 (one row per epoch), ``model.npz`` and, last, ``metrics.json`` (final figures, and every file of the

@@ -14,6 +14,7 @@ from typing import ClassVar
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.errors import NnvizError
+from nnviz.ui import theme
 from nnviz.ui.figure_export import render_widget_png
 
 FIGURE_POINT_SIZE = 13  # tables and notes in the figure: readable from the back row
@@ -59,7 +60,7 @@ class LabWidget(QtWidgets.QWidget):
         self.sidebar = sidebar
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #444;")
+        self.status.setStyleSheet(f"color: {theme.GREY_80};")
 
     def finish_controls(self) -> None:
         """Add the status line and the Export button at the bottom of the controls (call last)."""

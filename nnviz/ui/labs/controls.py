@@ -158,11 +158,12 @@ def legend(plot: pg.PlotItem, offset: tuple[int, int] = (10, 10)) -> pg.LegendIt
 def html_table(headers: list[str], rows: list[list[str]], highlight_row: int | None = None,
                point_size: int = 13) -> str:
     """A bordered HTML table for QLabel (Qt's rich text supports a subset of HTML 4)."""
-    head = "".join(f"<th nowrap style='padding:4px 10px; background:#e8e8e8'>{h}</th>" for h in headers)
+    head = "".join(f"<th nowrap style='padding:4px 10px; background:{theme.TABLE_HEADER_FILL}'>{h}</th>"
+                   for h in headers)
     body = []
     for i, row in enumerate(rows):
         colour = theme.HIGHLIGHT if i == highlight_row else "white"
         cells = "".join(f"<td nowrap align='center' style='padding:4px 10px; background:{colour}'>{c}</td>" for c in row)
         body.append(f"<tr>{cells}</tr>")
-    return (f"<table cellspacing='0' cellpadding='4' border='1' style='border-color:#888; "
+    return (f"<table cellspacing='0' cellpadding='4' border='1' style='border-color:{theme.TABLE_BORDER}; "
             f"font-size:{point_size}pt'><tr>{head}</tr>{''.join(body)}</table>")

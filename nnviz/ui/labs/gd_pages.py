@@ -269,7 +269,8 @@ class PitfallsPage(QtWidgets.QWidget):
         for path in self.paths:
             end = path.points[min(self.shown, len(path.points) - 1)]
             where = ", ".join(n(v, 3) for v in end)
-            verdict = " — <b style='color:#b00'>diverged</b>" if path.diverged and self.shown >= len(path.points) - 1 else ""
+            diverged = path.diverged and self.shown >= len(path.points) - 1
+            verdict = f" — <b style='color:{theme.ERROR_TEXT}'>diverged</b>" if diverged else ""
             lines.append(f"{path.label}: after {min(self.shown, len(path.points) - 1)} steps at ({where}), "
                          f"error {n(path.values[min(self.shown, len(path.values) - 1)], 4)}{verdict}")
         self.text.setText(f"<b>{pitfall.title}.</b> {pitfall.explanation}<br>" + "<br>".join(lines))

@@ -139,7 +139,7 @@ class LossesLab(LabWidget):
 
     def _failed(self, message: str) -> None:
         self.stop()
-        self.show_status(f"<span style='color:#b00'>{message}</span>")
+        self.show_status(f"<span style='color:{theme.ERROR_TEXT}'>{message}</span>")
 
     # --- drawing -----------------------------------------------------------------------------
     def show_curves(self, curves: tuple[LossCurve, LossCurve]) -> None:

@@ -80,7 +80,7 @@ class ParametersLab(LabWidget):
         try:
             count = count_architecture(text)
         except NnvizError as exc:
-            self.show_status(f"<span style='color:#b00'>{exc}</span>")
+            self.show_status(f"<span style='color:{theme.ERROR_TEXT}'>{exc}</span>")
             return False
         self.show_status("")
         self.count = count
@@ -123,7 +123,7 @@ class ParametersLab(LabWidget):
         self.table.setText(html_table(["layer", "what", "output", "neurons", "weights", "biases", "total", "MACs"],
                                       rows, point_size=12))
         notes = "".join(f"<li>{note}</li>" for note in count.notes)
-        self.notes.setText(f"<div style='background:#fff3c4'><ul style='margin:4px'>{notes}</ul></div>"
+        self.notes.setText(f"<div style='background:{theme.HIGHLIGHT}'><ul style='margin:4px'>{notes}</ul></div>"
                            if notes else "")
         self._draw_diagram(count)
         self._draw_bars(count)

@@ -72,8 +72,10 @@ class PlaygroundLab(LabWidget):
         self.curve.addItem(self.bars)
         self.info = figure_label()
         self.graph_title = figure_label("<b>Network</b> — each square shows a neuron's output over the plane; "
-                                        "line width = |weight|, <span style='color:#D55E00'>orange = positive</span>, "
-                                        "<span style='color:#0072B2'>blue = negative</span> (hover for values)", 12)
+                                        "line width = |weight|, "
+                                        f"<span style='color:{theme.VERMILLION}'>orange = positive</span>, "
+                                        f"<span style='color:{theme.BLUE}'>blue = negative</span> (hover for values)",
+                                        12)
         right = QtWidgets.QVBoxLayout()
         right.addWidget(self.graph_title)
         right.addWidget(self.graph, 1)
@@ -173,7 +175,7 @@ class PlaygroundLab(LabWidget):
         except ValueError:
             sizes = ()
         if not sizes or len(sizes) > 4 or not all(1 <= s <= MAX_UNITS for s in sizes):
-            self.show_status(f"<span style='color:#b00'>Hidden sizes must be 1 to 4 numbers from 1 to "
+            self.show_status(f"<span style='color:{theme.ERROR_TEXT}'>Hidden sizes must be 1 to 4 numbers from 1 to "
                              f"{MAX_UNITS}, e.g. 8, 8</span>")
             return None
         return sizes
@@ -334,9 +336,9 @@ class PlaygroundLab(LabWidget):
         if self.run.is_perceptron:
             last = int(view.mistakes_per_epoch[-1]) if view.mistakes_per_epoch.size else None
             if view.converged:
-                verdict = "<span style='color:#007a55'><b>Converged</b>: an epoch without a mistake.</span>"
+                verdict = f"<span style='color:{theme.OK_TEXT}'><b>Converged</b>: an epoch without a mistake.</span>"
             elif view.epoch >= 5:
-                verdict = ("<span style='color:#b00'><b>Not converging</b>: no straight line separates "
+                verdict = (f"<span style='color:{theme.ERROR_TEXT}'><b>Not converging</b>: no straight line separates "
                            "these classes.</span>")
             else:
                 verdict = "Step on: the line turns towards each misclassified sample."

@@ -157,7 +157,7 @@ class VanishingPage(QtWidgets.QWidget):
     def _failed(self, message: str) -> None:
         self.background.stop()
         self.run_button.setEnabled(True)
-        self.status.setText(f"<span style='color:#b00'>{message}</span>")
+        self.status.setText(f"<span style='color:{theme.ERROR_TEXT}'>{message}</span>")
 
     def show_norms(self, norms: dict[str, GradientNorms]) -> None:
         self.latest = norms

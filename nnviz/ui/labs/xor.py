@@ -222,8 +222,9 @@ class XorLab(LabWidget):
                  n3(f.targets[i])] for i in range(4)]
         self.table.setText(html_table(["input x", "z = x·W1 + θ1", f"h = {act}(z)", "output y", "target"], rows,
                                       None if self.current < 0 else self.current)
-                           + ("<p style='color:#007a55'><b>All four outputs match XOR.</b></p>" if f.solved else
-                              "<p style='color:#b00'>Not XOR yet: some output is more than 0.05 from its target.</p>"))
+                           + (f"<p style='color:{theme.OK_TEXT}'><b>All four outputs match XOR.</b></p>"
+                              if f.solved else f"<p style='color:{theme.ERROR_TEXT}'>Not XOR yet: some output is "
+                              "more than 0.05 from its target.</p>"))
         self.explain.setText(self._explain_html(f))
         self._draw_space("input", f.inputs, f.targets)
         self._draw_space("hidden", f.hidden, f.targets)
@@ -238,7 +239,8 @@ class XorLab(LabWidget):
         if self.current < 0:
             merged = [" and ".join(names) for names in self._groups(f.hidden).values() if len(names) > 1]
             return ("<b>Step input ▶</b> walks through the four inputs one at a time.<br><br>"
-                    "<span style='color:#555555'>- - -</span> grey and <span style='color:#CC79A7'>- - - pink</span>: "
+                    f"<span style='color:{theme.GREY_70}'>- - -</span> grey and "
+                    f"<span style='color:{theme.PURPLE}'>- - - pink</span>: "
                     "where hidden unit 1 and 2 have z = 0.<br><b>—</b> black: where the output is 0.5."
                     + "".join(f"<br>{m} land on the same hidden point." for m in merged))
         i = self.current

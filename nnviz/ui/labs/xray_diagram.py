@@ -13,6 +13,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.lessons.xray import XrayPass, agree
+from nnviz.ui import theme
 
 from .network_graph import NEGATIVE, POSITIVE
 from .xray_explain import short, sub
@@ -21,8 +22,8 @@ LABEL_POINT_SIZE = 10
 UNIT_POINT_SIZE = 10
 TITLE_POINT_SIZE = 11
 TITLES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "linear", "softmax": "softmax"}
-CURRENT_FILL, BACKWARD_FILL, INPUT_FILL = "#ffe48a", "#fbd3e0", "#eef3f8"
-DELTA_COLOUR, MUTED, OK, BAD = "#a0004a", "#555555", "#007a55", "#c00000"
+CURRENT_FILL, BACKWARD_FILL, INPUT_FILL = theme.STEP_FILL, theme.BACKWARD_FILL, theme.INPUT_FILL
+DELTA_COLOUR, MUTED, OK, BAD = theme.DELTA_TEXT, theme.GREY_70, theme.OK_TEXT, theme.BAD_TEXT
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ class XrayDiagram(QtWidgets.QGraphicsView):
     def _add_label(self, rect: QtCore.QRectF, lines: list[str], font: QtGui.QFont, line_height: float,
                    colour: QtGui.QColor) -> None:
         """A boxed label: the weight in its connection's colour, the gradient below it."""
-        box = self.scene().addRect(rect, QtGui.QPen(QtGui.QColor("#cccccc")), QtGui.QBrush(QtGui.QColor(255, 255, 255, 235)))
+        box = self.scene().addRect(rect, QtGui.QPen(QtGui.QColor(theme.BOX_BORDER)),
+                                   QtGui.QBrush(QtGui.QColor(255, 255, 255, 235)))
         box.setZValue(2)
         for i, text in enumerate(lines):
             item = self.scene().addSimpleText(text, font)
@@ -201,7 +203,8 @@ class XrayDiagram(QtWidgets.QGraphicsView):
                     if self._backward_done(l):
                         under.append((f"δ {short(p.delta[j])}", DELTA_COLOUR))
                 circle = scene.addEllipse(x - radius, y - radius, 2 * radius, 2 * radius,
-                                          QtGui.QPen(QtGui.QColor("#333333"), 1.6), QtGui.QBrush(QtGui.QColor(fill)))
+                                          QtGui.QPen(QtGui.QColor(theme.GREY_90), 1.6),
+                                          QtGui.QBrush(QtGui.QColor(fill)))
                 circle.setZValue(4)
                 self.unit_texts[(column, j)] = " | ".join(inside + [t for t, _c in under])
                 for i, text in enumerate(inside):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.lessons.xray import XrayPass, agree, derivative
+from nnviz.ui import theme
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "id", "softmax": "softmax"}
-OK_COLOUR, BAD_COLOUR, DELTA_COLOUR = "#007a55", "#c00000", "#a0004a"
+OK_COLOUR, BAD_COLOUR, DELTA_COLOUR = theme.OK_TEXT, theme.BAD_TEXT, theme.DELTA_TEXT
 
 
 def short(value: float) -> str:
@@ -136,10 +137,10 @@ def gradient_check_html(result: XrayPass, layer: int, point_size: int = 11) -> s
     p = result.layers[layer]
     n_in = p.dW.shape[1]
     source = "x" if layer == 0 else "a"
-    head = "".join(f"<th style='padding:2px 8px; background:#e8e8e8'>∂E/∂w<sub>j{k + 1}</sub>"
+    head = "".join(f"<th style='padding:2px 8px; background:{theme.TABLE_HEADER_FILL}'>∂E/∂w<sub>j{k + 1}</sub>"
                    + (f" (from {source}{sub(k + 1)})" if n_in <= 3 else "") + "</th>" for k in range(n_in))
-    head = f"<tr><th style='padding:2px 8px; background:#e8e8e8'></th>{head}" \
-           f"<th style='padding:2px 8px; background:#e8e8e8'>∂E/∂b<sub>j</sub></th></tr>"
+    head = f"<tr><th style='padding:2px 8px; background:{theme.TABLE_HEADER_FILL}'></th>{head}" \
+           f"<th style='padding:2px 8px; background:{theme.TABLE_HEADER_FILL}'>∂E/∂b<sub>j</sub></th></tr>"
     compact = n_in > 3 or p.dW.shape[0] > 3  # a big layer: one line per cell, numeric values in the tooltips
     rows = []
     for j in range(p.dW.shape[0]):
@@ -148,12 +149,14 @@ def gradient_check_html(result: XrayPass, layer: int, point_size: int = 11) -> s
             cells = "".join(f"<td align='center' style='padding:1px 6px'>{short(a)} {mark(bool(agree(a, n)))}</td>"
                             for a, n in pairs)
         else:
-            cells = "".join(f"<td align='center' style='padding:2px 8px'><b>{short(a)}</b><br><span style='color:#555'>"
-                            f"num {short(n)}</span> {mark(bool(agree(a, n)))}</td>" for a, n in pairs)
+            cells = "".join(f"<td align='center' style='padding:2px 8px'><b>{short(a)}</b><br>"
+                            f"<span style='color:{theme.GREY_70}'>num {short(n)}</span> {mark(bool(agree(a, n)))}</td>"
+                            for a, n in pairs)
         rows.append(f"<tr><td style='padding:2px 8px'>unit {j + 1}</td>{cells}</tr>")
-    note = ("<br><span style='color:#555'>✓: the central difference agrees; hover a connection for its numeric "
-            "value.</span>" if compact else "")
-    return (f"<table cellspacing='0' cellpadding='2' border='1' style='border-color:#999; font-size:{point_size}pt'>"
+    note = (f"<br><span style='color:{theme.GREY_70}'>✓: the central difference agrees; hover a connection for its "
+            "numeric value.</span>" if compact else "")
+    return (f"<table cellspacing='0' cellpadding='2' border='1' "
+            f"style='border-color:{theme.GREY_40}; font-size:{point_size}pt'>"
             f"{head}{''.join(rows)}</table>{note}")
 
 

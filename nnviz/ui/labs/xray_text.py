@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from nnviz.core.lessons.xray import XrayPass
+from nnviz.ui import theme
 
 from .xray_explain import (check_summary_html, delta_html, gradient_check_html, loss_html, softmax_waiting_html,
                            weighted_sum_html)
 
 LOSS_FORMULAS = {"quadratic": "E = ½Σ(t − y)²", "cross-entropy": "cross-entropy E"}
-LEGEND = ("<span style='color:#555'>In each circle z and a = f(z); below it b and δ = ∂E/∂z; on each connection w "
-          "and, after the backward step, ∂E/∂w (✓: the numeric gradient agrees).</span>")
+LEGEND = (f"<span style='color:{theme.GREY_70}'>In each circle z and a = f(z); below it b and δ = ∂E/∂z; on each "
+          "connection w and, after the backward step, ∂E/∂w (✓: the numeric gradient agrees).</span>")
 START = ("<b>Forward step ▶</b> computes one unit at a time: z = Σ<sub>k</sub> w<sub>k</sub>·a<sub>k</sub> + b, then "
          "a = f(z). &nbsp;<b>◀ Backward step</b> then goes back one layer at a time.<br>" + LEGEND)
 
@@ -37,7 +38,7 @@ def header_html(result: XrayPass, error: str, forward_done: bool, loss_history: 
     line = (f"<span style='font-size:14pt'><b>Backprop x-ray</b></span> &nbsp;{sizes} network · "
             f"x = {shown_vector(result.inputs)}{target}")
     if error:
-        return line + f"<br><span style='color:#c00000'>{error}: forward pass only.</span>"
+        return line + f"<br><span style='color:{theme.BAD_TEXT}'>{error}: forward pass only.</span>"
     if result.targets is None:
         return line + "<br>No target: forward pass only."
     formula = LOSS_FORMULAS[result.loss_name]
@@ -47,7 +48,7 @@ def header_html(result: XrayPass, error: str, forward_done: bool, loss_history: 
         loss += (f" &nbsp; after {steps} update{'s' if steps > 1 else ''} (η = {learning_rate:g}): "
                  + " → ".join(f"{v:#.4g}" for v in loss_history[-5:]))
         note = ""
-    note = f" &nbsp;<span style='color:#555'>({note})</span>" if note else ""
+    note = f" &nbsp;<span style='color:{theme.GREY_70}'>({note})</span>" if note else ""
     return line + f"<br>{loss}{note}"
 
 
