@@ -207,3 +207,81 @@ def test_headless_figures_for_every_preset_and_for_a_file(tmp_path, qtbot):
     result = xray_pass(preset.network, preset.inputs, preset.targets)
     written = module.write_network_figures(result, tmp_path / "one", "mazur", 0.5, "mazur.toml")
     assert [p.name for p in written] == ["xray-mazur.png"] and written[0].is_file()
+
+
+def _type_sizes_and_target(qtbot, lab, sizes: str, activations: list[str]) -> None:
+    type_into(qtbot, lab.sizes, sizes)
+    click(qtbot, lab.random_button)
+    for combo, name in zip(lab.activations, activations):
+        combo.setCurrentText(name)
+    type_into(qtbot, lab.target_field, ", ".join(["0.5"] * int(sizes.split("-")[-1])))
+
+
+def _overlapping_texts(diagram) -> list[str]:
+    """Text on the diagram that touches other text, runs over a unit it does not belong to, or leaves the scene."""
+    scene = diagram.scene()
+    texts = [item for item in scene.items() if isinstance(item, QtWidgets.QGraphicsSimpleTextItem)]
+    circles = [item.sceneBoundingRect() for item in scene.items() if isinstance(item, QtWidgets.QGraphicsEllipseItem)]
+    problems = []
+    for i, item in enumerate(texts):
+        box = item.sceneBoundingRect().adjusted(1, 1, -1, -1)  # glyph boxes carry ~1 px of leading
+        if not scene.sceneRect().contains(item.sceneBoundingRect()):
+            problems.append(f"{item.text()!r} leaves the diagram")
+        for other in texts[i + 1:]:
+            if box.intersects(other.sceneBoundingRect().adjusted(1, 1, -1, -1)):
+                problems.append(f"{item.text()!r} overlaps {other.text()!r}")
+        for circle in circles:
+            inside = circle.contains(box.center())
+            if inside and not circle.adjusted(-1, -1, 1, 1).contains(box):
+                problems.append(f"{item.text()!r} runs over its circle's border")
+            elif not inside and box.intersects(circle.adjusted(3, 3, -3, -3)):
+                problems.append(f"{item.text()!r} runs over another unit")
+    return problems
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1920, 1080)])
+@pytest.mark.parametrize("sizes, activations", [("2-2-2-2", ["sigmoid"] * 3),
+                                                ("3-4-4-3", ["tanh", "relu", "softmax"]),
+                                                ("4-6-6-3", ["linear", "linear", "sigmoid"]),
+                                                ("6-6-6-6-6-6", ["linear", "tanh", "linear", "tanh", "linear"])])
+def test_no_number_overlaps_another_or_a_unit_up_to_five_layers_of_six(qtbot, lab, width, height, sizes,
+                                                                         activations):
+    lab.resize(width, height)
+    _type_sizes_and_target(qtbot, lab, sizes, activations)
+    units = [int(n) for n in sizes.split("-")]
+    for steps in (units[1] + 1, sum(units[1:-1]) + 1, sum(units[1:])):  # the highlighted unit's inputs labelled
+        click(qtbot, lab.forward_button, steps - lab.forward_shown)
+        qtbot.wait(10)
+        assert _overlapping_texts(lab.diagram) == [], steps
+    click(qtbot, lab.forward_button, 30)
+    click(qtbot, lab.backward_button, 6)
+    qtbot.wait(20)
+    assert "backward pass is complete" in lab.status.text()
+    assert _overlapping_texts(lab.diagram) == []
+    units = [item for item in lab.diagram.scene().items() if isinstance(item, QtWidgets.QGraphicsEllipseItem)]
+    assert len(units) == sum(int(n) for n in sizes.split("-"))
+    tips = [unit.toolTip() for unit in units if not unit.toolTip().startswith("x")]
+    assert len(tips) == sum(int(n) for n in sizes.split("-")[1:])  # every value, also where no room to print it
+    assert all("z = " in tip and "a = " in tip and "b = " in tip and "δ = ∂E/∂z = " in tip for tip in tips)
+
+
+@pytest.mark.parametrize("sizes", ["4-6-6-3", "6-6-6-6-6-6"])
+def test_wide_layers_fit_the_1024_window_text_and_weight_tables(qtbot, lab, sizes):
+    _type_sizes_and_target(qtbot, lab, sizes, ["sigmoid"] * 5)
+    click(qtbot, lab.forward_button, 30)
+    for _ in range(sizes.count("-")):  # every layer's δ formulas and gradient table, one at a time
+        click(qtbot, lab.backward_button)
+        qtbot.wait(10)
+        assert lab.detail.minimumSizeHint().width() <= lab.detail.parentWidget().width(), lab.detail.text()[:80]
+    lab.learning_rate.setValue(0.77)
+    click(qtbot, lab.update_button)  # 4 significant digits in every cell: the widest numbers
+    qtbot.wait(10)
+    for table in lab.weight_tables.tables:
+        metrics = table.fontMetrics()
+        texts = [table.item(j, k).text() for j in range(table.rowCount()) for k in range(table.columnCount())]
+        assert max(len(text) for text in texts) >= 6  # e.g. -0.2713: the widest a cell gets
+        for j in range(table.rowCount()):
+            assert table.viewport().height() >= table.rowViewportPosition(j) + table.rowHeight(j)
+            for k in range(table.columnCount()):
+                text = table.item(j, k).text()
+                assert table.columnWidth(k) >= metrics.horizontalAdvance(text) + 6, (j, k, text)
