@@ -285,3 +285,16 @@ def test_wide_layers_fit_the_1024_window_text_and_weight_tables(qtbot, lab, size
             for k in range(table.columnCount()):
                 text = table.item(j, k).text()
                 assert table.columnWidth(k) >= metrics.horizontalAdvance(text) + 6, (j, k, text)
+
+
+def test_a_typed_weight_that_overflows_is_undone_with_a_message(qtbot, lab):
+    lab.preset.setCurrentIndex(lab.preset.findData("xor"))
+    lab.preset.activated.emit(lab.preset.currentIndex())
+    click(qtbot, lab.forward_button, 3)
+    lab.weight_tables.set_cell(0, 0, 0, "1e308")  # large but finite: accepted, z₁ = 1e308 + 1
+    assert lab.network.layers[0].W[0, 0] == 1e308 and lab.status.text() == ""
+    lab.weight_tables.set_cell(1, 0, 0, "10")  # the output's z = 10 · 1e308 = inf
+    assert "layer 2's weighted sums overflow" in lab.status.text() and "undone" in lab.status.text()
+    assert lab.network.layers[1].W[0, 0] == 1.0 and lab.weight_tables.tables[1].item(0, 0).text() == "1"
+    assert lab.diagram.unit_texts[(1, 0)].startswith("z 1.0e308 | a 1.0e308")  # not 309 digits
+    assert np.isfinite(lab.result.output).all() and lab.result.network is lab.network

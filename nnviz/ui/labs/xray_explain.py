@@ -23,7 +23,7 @@ def short(value: float) -> str:
         return str(value)
     if abs(value) < 1e-12:
         return "0"
-    if abs(value) < 1e-3:
+    if abs(value) < 1e-3 or abs(value) >= 1e5:  # 1e300 typed as a weight stays 1.0e300, not 301 digits
         mantissa, exponent = f"{value:.1e}".split("e")
         text = f"{mantissa}e{int(exponent)}"
     elif abs(value) >= 1000:
