@@ -298,3 +298,18 @@ def test_a_typed_weight_that_overflows_is_undone_with_a_message(qtbot, lab):
     assert lab.network.layers[1].W[0, 0] == 1.0 and lab.weight_tables.tables[1].item(0, 0).text() == "1"
     assert lab.diagram.unit_texts[(1, 0)].startswith("z 1.0e308 | a 1.0e308")  # not 309 digits
     assert np.isfinite(lab.result.output).all() and lab.result.network is lab.network
+
+
+def test_every_preset_title_fits_its_chooser_at_1024x768(qtbot, lab):
+    chooser = lab.preset
+    room = chooser.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, _combo_option(chooser),
+                                          QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, chooser).width()
+    for i in range(chooser.count()):
+        assert chooser.fontMetrics().horizontalAdvance(chooser.itemText(i)) <= room, chooser.itemText(i)
+        assert chooser.itemData(i, QtCore.Qt.ItemDataRole.ToolTipRole) == chooser.itemText(i)
+
+
+def _combo_option(combo: QtWidgets.QComboBox) -> QtWidgets.QStyleOptionComboBox:
+    option = QtWidgets.QStyleOptionComboBox()
+    option.initFrom(combo)
+    return option

@@ -329,10 +329,10 @@ def _preset(name: str, title: str, layers: list[tuple[list, list, str]], inputs,
 
 PRESETS: dict[str, XrayPreset] = {p.name: p for p in [
     # The slides' XOR network: input (1, 1) gives hidden z = (2, 1), output 0.
-    _preset("xor", "XOR 2-2-1, ReLU (the slides' weights)",
+    _preset("xor", "XOR 2-2-1 ReLU, slides' weights",
             [([[1, 1], [1, 1]], [0, -1], "relu"), ([[1, -2]], [0], "linear")], (1, 1), (0,)),
     # Matt Mazur's step-by-step example: outputs 0.7514, 0.7729 and E = 0.2984.
-    _preset("mazur", "2-2-2 sigmoid (Mazur's worked example)",
+    _preset("mazur", "2-2-2 sigmoid, Mazur's example",
             [([[.15, .20], [.25, .30]], [.35, .35], "sigmoid"), ([[.40, .45], [.50, .55]], [.60, .60], "sigmoid")],
             (.05, .10), (.01, .99)),
     # The same first layers with one more sigmoid layer: deltas pass through two hidden layers.

@@ -70,6 +70,7 @@ class XrayLab(LabWidget):
         self.preset = QtWidgets.QComboBox()
         for preset in PRESETS.values():
             self.preset.addItem(preset.title, preset.name)
+            self.preset.setItemData(self.preset.count() - 1, preset.title, QtCore.Qt.ItemDataRole.ToolTipRole)
         # long preset titles must not widen the sidebar
         self.preset.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.preset.setMinimumContentsLength(12)
