@@ -313,3 +313,28 @@ def _combo_option(combo: QtWidgets.QComboBox) -> QtWidgets.QStyleOptionComboBox:
     option = QtWidgets.QStyleOptionComboBox()
     option.initFrom(combo)
     return option
+
+
+def test_weights_and_biases_edited_in_place_on_the_diagram(qtbot, lab, monkeypatch):
+    asked = []
+    answers = iter([("0.9", True), ("-0.25", True), ("abc", True), ("7", False)])
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getText",
+                        lambda _parent, _title, label, text="": (asked.append((label, text)), next(answers))[1])
+    click(qtbot, lab.forward_button, 6)
+    scene, view = lab.diagram.scene(), lab.diagram
+
+    def double_click(parameter: tuple) -> None:
+        item = next(i for i in scene.items() if i.data(0) == parameter and isinstance(i, QtWidgets.QGraphicsSimpleTextItem))
+        qtbot.mouseDClick(view.viewport(), LEFT, pos=view.mapFromScene(item.sceneBoundingRect().center()))
+
+    double_click(("W", 2, 0, 1))  # the label of w₁₂ of the output layer
+    assert asked[-1] == ("w₁₂ of layer 3 =", "-0.5")
+    assert lab.network.layers[2].W[0, 1] == 0.9 and lab.diagram.edge_texts[(2, 0, 1)] == "w 0.9"
+    assert lab.weight_tables.tables[2].item(0, 1).text() == "0.9"
+    double_click(("b", 0, 1))  # unit 2 of layer 1: its bias
+    assert asked[-1] == ("b₂ of layer 1 =", "0.35")
+    assert lab.network.layers[0].b[1] == -0.25 and "b −0.25" in lab.diagram.unit_texts[(1, 1)]
+    double_click(("b", 0, 1))
+    assert lab.network.layers[0].b[1] == -0.25 and "not a number" in lab.status.text()
+    double_click(("W", 2, 0, 1))  # cancelled
+    assert lab.network.layers[2].W[0, 1] == 0.9 and len(asked) == 4

@@ -19,6 +19,7 @@ from .base import LabWidget
 from .controls import button_row, figure_label, heading, push_button
 from nnviz.ui.figure_export import render_widget_svg as render_svg
 from .xray_diagram import DiagramState, XrayDiagram
+from .xray_explain import sub
 from .xray_headless import headless, write_network_figures
 from .xray_text import detail_html, header_html, vector_text
 from .xray_weights import WeightTables
@@ -49,6 +50,7 @@ class XrayLab(LabWidget):
         layout.setSpacing(4)
         self.header = figure_label(point_size=12)
         self.diagram = XrayDiagram()
+        self.diagram.parameter_clicked.connect(self.edit_on_diagram)
         self.detail = figure_label(point_size=11)
         self.diagram.setMinimumHeight(360)
         # a long explanation (a 6-unit layer) scrolls instead of squeezing the diagram
@@ -213,6 +215,18 @@ class XrayLab(LabWidget):
         self.network = self.network.with_parameter(layer, name, index, value)
         self.note = "weights typed in"
         self.refresh(keep_start=False)
+
+    def edit_on_diagram(self, parameter: tuple) -> None:
+        """A weight or bias double-clicked on the diagram, typed in a small box; the table cell takes it, so
+        the same check applies (a word is refused, an overflow undone)."""
+        name, layer, unit, *rest = parameter
+        column = rest[0] if name == "W" else self.network.layers[layer].W.shape[1]
+        what = f"w{sub(unit + 1)}{sub(column + 1)}" if name == "W" else f"b{sub(unit + 1)}"
+        current = self.weight_tables.tables[layer].item(unit, column).text()
+        text, ok = QtWidgets.QInputDialog.getText(self, "Edit on the diagram", f"{what} of layer {layer + 1} =",
+                                                  text=current)
+        if ok and text.strip() != current:
+            self.weight_tables.set_cell(layer, unit, column, text.strip())
 
     def load_file(self, path: str | Path) -> None:
         """Load a weights file (raises XrayError); the input and target keep their values where they fit."""

@@ -37,6 +37,11 @@ class DiagramState:
 
 
 class XrayDiagram(QtWidgets.QGraphicsView):
+    """Emits ``parameter_clicked(("W", layer, j, k))`` or ``(("b", layer, j))`` when a connection or a unit is
+    double-clicked: the weights are edited in place, on the diagram, as well as in the tables."""
+
+    parameter_clicked = QtCore.Signal(tuple)
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setScene(QtWidgets.QGraphicsScene(self))
@@ -58,6 +63,13 @@ class XrayDiagram(QtWidgets.QGraphicsView):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self.redraw()
+
+    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        for item in self.items(event.position().toPoint()):  # topmost first: a label before its line
+            if item.data(0):
+                self.parameter_clicked.emit(item.data(0))
+                return
+        super().mouseDoubleClickEvent(event)
 
     # --- what is shown -----------------------------------------------------------------------------
     def _forward_done(self, layer: int, unit: int) -> bool:
@@ -178,7 +190,8 @@ class XrayDiagram(QtWidgets.QGraphicsView):
                         ok = bool(agree(p.dW[j, k], p.dW_numeric[j, k]))
                         lines.append(f"∂ {short(p.dW[j, k])} {'✓' if ok else '✗'}")
                         tip += f"\n∂E/∂w = {p.dW[j, k]!r}\nnumeric = {p.dW_numeric[j, k]!r}"
-                    line.setToolTip(tip)
+                    line.setToolTip(tip + "\n(double-click to edit w)")
+                    line.setData(0, ("W", l, j, k))
                     width = max(metrics.horizontalAdvance(text) for text in lines) + 6
                     height = line_height * len(lines) + 2
                     point = (start[0] + fraction * (end[0] - start[0]), start[1] + fraction * (end[1] - start[1]))
@@ -194,15 +207,17 @@ class XrayDiagram(QtWidgets.QGraphicsView):
                 if crowded and not focus:
                     continue  # too many connections to label: hover one, or read the weight tables
                 self.edge_texts[key] = "\n".join(lines)
-                self._add_label(rect, lines, font, line_height, colour)
+                self._add_label(rect, lines, font, line_height, colour, ("W", *key))
 
     def _add_label(self, rect: QtCore.QRectF, lines: list[str], font: QtGui.QFont, line_height: float,
-                   colour: QtGui.QColor) -> None:
+                   colour: QtGui.QColor, parameter: tuple) -> None:
         """A boxed label: the weight in its connection's colour, the gradient below it."""
         box = self.scene().addRect(rect, QtGui.QPen(QtGui.QColor("#cccccc")), QtGui.QBrush(QtGui.QColor(255, 255, 255, 235)))
         box.setZValue(2)
+        box.setData(0, parameter)
         for i, text in enumerate(lines):
             item = self.scene().addSimpleText(text, font)
+            item.setData(0, parameter)
             item.setBrush(QtGui.QBrush(QtGui.QColor(DELTA_COLOUR) if i else colour))
             item.setPos(rect.x() + (rect.width() - item.boundingRect().width()) / 2, rect.y() + 1 + i * line_height)
             item.setZValue(3)
@@ -234,7 +249,8 @@ class XrayDiagram(QtWidgets.QGraphicsView):
             lines.insert(1, f"a = {float(p.a[j])!r}")
         if self._backward_done(l):
             lines.append(f"δ = ∂E/∂z = {float(p.delta[j])!r}")
-        return f"unit {j + 1} of {'the output' if l == len(result.layers) - 1 else f'layer {l + 1}'}\n" + "\n".join(lines)
+        where = "the output" if l == len(result.layers) - 1 else f"layer {l + 1}"
+        return f"unit {j + 1} of {where}\n" + "\n".join(lines) + "\n(double-click to edit b)"
 
     def _draw_units(self, result: XrayPass, centres, radius: float, unit_font: QtGui.QFont, label_font: QtGui.QFont,
                     line_height: float) -> None:
@@ -257,14 +273,18 @@ class XrayDiagram(QtWidgets.QGraphicsView):
                                           QtGui.QPen(QtGui.QColor("#333333"), 1.6), QtGui.QBrush(QtGui.QColor(fill)))
                 circle.setZValue(4)
                 circle.setToolTip(self._unit_tip(result, column, j))
+                parameter = ("b", l, j) if column else ()  # double-click a unit: edit its bias
+                circle.setData(0, parameter)
                 self.unit_texts[(column, j)] = " | ".join(inside + [t for t, _c in under])
                 for i, text in enumerate(inside):
                     item = scene.addSimpleText(text, unit_font)
+                    item.setData(0, parameter)
                     rect = item.boundingRect()
                     item.setPos(x - rect.width() / 2, y - unit_height + i * unit_height)
                     item.setZValue(5)
                 for i, (text, colour) in enumerate(under):
                     item = scene.addSimpleText(text, label_font)
+                    item.setData(0, parameter)
                     item.setBrush(QtGui.QBrush(QtGui.QColor(colour)))
                     rect = item.boundingRect()
                     if self._beside:
