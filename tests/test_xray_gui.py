@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from nnviz.core.lessons.xray import PRESETS, random_network, xray_pass
 from nnviz.ui.labs.registry import LABS, load_lab
 from nnviz.ui.labs.xray import XrayLab
+from nnviz.ui.labs.xray_explain import short
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -338,3 +339,14 @@ def test_weights_and_biases_edited_in_place_on_the_diagram(qtbot, lab, monkeypat
     assert lab.network.layers[0].b[1] == -0.25 and "not a number" in lab.status.text()
     double_click(("W", 2, 0, 1))  # cancelled
     assert lab.network.layers[2].W[0, 1] == 0.9 and len(asked) == 4
+
+
+def test_a_wide_layers_gradient_table_shows_each_numeric_gradient_too(qtbot, lab):
+    _type_sizes_and_target(qtbot, lab, "4-6-2", ["tanh", "sigmoid"])
+    click(qtbot, lab.backward_button, 3)  # the forward pass first, then both layers
+    p = lab.result.layers[0]
+    text = lab.detail.text()
+    for j, k in [(0, 0), (5, 1), (3, 3)]:
+        analytic, numeric = short(p.dW[j, k]), short(p.dW_numeric[j, k])
+        assert f"<b>{analytic}</b>" in text and f"'color:#555'>{numeric}</span>" in text
+    assert "its central difference in grey" in text
