@@ -186,6 +186,7 @@ def test_format_rounds_as_the_slides_and_keeps_small_gradients_visible():
     # the biases take a step too (Mazur keeps his fixed and gets 0.291)
     assert "every gradient agrees" in text and "loss 0.30 → 0.28" in text
     assert slide_number(-1e-17) == "0.00" and slide_number(2) == "2.00" and slide_number(-0.004) == "-0.004"
+    assert slide_number(1e300) == "1e+300" and slide_number(-123456.7) == "-123456.70"
 
 
 # --- the command line ----------------------------------------------------------------------------
@@ -319,3 +320,29 @@ def test_headless_png_from_a_weights_file_without_a_display(tmp_path):
     assert process.returncode == 0, process.stderr
     assert f"wrote {out / 'xray-xor.png'}" in process.stdout and "output y = (0.00)" in process.stdout
     assert (out / "xray-xor.png").stat().st_size > 10_000
+
+
+def test_finite_weights_that_overflow_are_one_clear_error_not_infinity_in_the_json(tmp_path, capsys):
+    network = make_network([[[1e308, 1e308]]], [[0.0]], ["linear"])
+    with pytest.raises(XrayError, match="layer 1's weighted sums overflow"):
+        xray_pass(network, [10, 10], [1])
+    assert xray_pass(network, [0.1, 0.1]).output[0] == pytest.approx(2e307)  # large but finite: shown
+    with pytest.raises(XrayError, match="the loss or its gradients overflow"):
+        xray_pass(network, [0.1, 0.1], [1])  # ½(1 − 2e307)² = inf
+    assert xray_pass(network, [0, 0], [1]).loss == 0.5  # huge weights times 0: no overflow
+    xor = PRESETS["xor"]
+    result = xray_pass(xor.network, xor.inputs, (1.0,))
+    with pytest.raises(XrayError, match="the update with η = 1e\\+308 overflows"):
+        updated(xor.network, result, 1e308)
+    path = tmp_path / "huge.toml"
+    path.write_text('[[layers]]\nW = [[1e308, 1e308]]\nb = [0]\nactivation = "linear"\n')
+    out_json = tmp_path / "huge.json"
+    code, out, err = run_main(capsys, "--weights", str(path), "--input", "10,10", "--target", "1",
+                              "--json", str(out_json))
+    assert code == 2 and out == "" and not out_json.exists()
+    assert err.startswith("nnviz: error:") and len(err.strip().splitlines()) == 1 and "overflow" in err, err
+    good = tmp_path / "xor.toml"
+    good.write_text(ISSUE_TOML)
+    code, out, err = run_main(capsys, "--weights", str(good), "--input", "1,1", "--target", "1", "--lr", "1e308",
+                              "--json", str(out_json))
+    assert code == 2 and "use a smaller learning rate" in err and len(err.strip().splitlines()) == 1, err

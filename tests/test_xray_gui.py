@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from nnviz.core.lessons.xray import PRESETS, random_network, xray_pass
 from nnviz.ui.labs.registry import LABS, load_lab
 from nnviz.ui.labs.xray import XrayLab
+from nnviz.ui.labs.xray_explain import short
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -207,3 +208,145 @@ def test_headless_figures_for_every_preset_and_for_a_file(tmp_path, qtbot):
     result = xray_pass(preset.network, preset.inputs, preset.targets)
     written = module.write_network_figures(result, tmp_path / "one", "mazur", 0.5, "mazur.toml")
     assert [p.name for p in written] == ["xray-mazur.png"] and written[0].is_file()
+
+
+def _type_sizes_and_target(qtbot, lab, sizes: str, activations: list[str]) -> None:
+    type_into(qtbot, lab.sizes, sizes)
+    click(qtbot, lab.random_button)
+    for combo, name in zip(lab.activations, activations):
+        combo.setCurrentText(name)
+    type_into(qtbot, lab.target_field, ", ".join(["0.5"] * int(sizes.split("-")[-1])))
+
+
+def _overlapping_texts(diagram) -> list[str]:
+    """Text on the diagram that touches other text, runs over a unit it does not belong to, or leaves the scene."""
+    scene = diagram.scene()
+    texts = [item for item in scene.items() if isinstance(item, QtWidgets.QGraphicsSimpleTextItem)]
+    circles = [item.sceneBoundingRect() for item in scene.items() if isinstance(item, QtWidgets.QGraphicsEllipseItem)]
+    problems = []
+    for i, item in enumerate(texts):
+        box = item.sceneBoundingRect().adjusted(1, 1, -1, -1)  # glyph boxes carry ~1 px of leading
+        if not scene.sceneRect().contains(item.sceneBoundingRect()):
+            problems.append(f"{item.text()!r} leaves the diagram")
+        for other in texts[i + 1:]:
+            if box.intersects(other.sceneBoundingRect().adjusted(1, 1, -1, -1)):
+                problems.append(f"{item.text()!r} overlaps {other.text()!r}")
+        for circle in circles:
+            inside = circle.contains(box.center())
+            if inside and not circle.adjusted(-1, -1, 1, 1).contains(box):
+                problems.append(f"{item.text()!r} runs over its circle's border")
+            elif not inside and box.intersects(circle.adjusted(3, 3, -3, -3)):
+                problems.append(f"{item.text()!r} runs over another unit")
+    return problems
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1920, 1080)])
+@pytest.mark.parametrize("sizes, activations", [("2-2-2-2", ["sigmoid"] * 3),
+                                                ("3-4-4-3", ["tanh", "relu", "softmax"]),
+                                                ("4-6-6-3", ["linear", "linear", "sigmoid"]),
+                                                ("6-6-6-6-6-6", ["linear", "tanh", "linear", "tanh", "linear"])])
+def test_no_number_overlaps_another_or_a_unit_up_to_five_layers_of_six(qtbot, lab, width, height, sizes,
+                                                                         activations):
+    lab.resize(width, height)
+    _type_sizes_and_target(qtbot, lab, sizes, activations)
+    units = [int(n) for n in sizes.split("-")]
+    for steps in (units[1] + 1, sum(units[1:-1]) + 1, sum(units[1:])):  # the highlighted unit's inputs labelled
+        click(qtbot, lab.forward_button, steps - lab.forward_shown)
+        qtbot.wait(10)
+        assert _overlapping_texts(lab.diagram) == [], steps
+    click(qtbot, lab.forward_button, 30)
+    click(qtbot, lab.backward_button, 6)
+    qtbot.wait(20)
+    assert "backward pass is complete" in lab.status.text()
+    assert _overlapping_texts(lab.diagram) == []
+    units = [item for item in lab.diagram.scene().items() if isinstance(item, QtWidgets.QGraphicsEllipseItem)]
+    assert len(units) == sum(int(n) for n in sizes.split("-"))
+    tips = [unit.toolTip() for unit in units if not unit.toolTip().startswith("x")]
+    assert len(tips) == sum(int(n) for n in sizes.split("-")[1:])  # every value, also where no room to print it
+    assert all("z = " in tip and "a = " in tip and "b = " in tip and "δ = ∂E/∂z = " in tip for tip in tips)
+
+
+@pytest.mark.parametrize("sizes", ["4-6-6-3", "6-6-6-6-6-6"])
+def test_wide_layers_fit_the_1024_window_text_and_weight_tables(qtbot, lab, sizes):
+    _type_sizes_and_target(qtbot, lab, sizes, ["sigmoid"] * 5)
+    click(qtbot, lab.forward_button, 30)
+    for _ in range(sizes.count("-")):  # every layer's δ formulas and gradient table, one at a time
+        click(qtbot, lab.backward_button)
+        qtbot.wait(10)
+        assert lab.detail.minimumSizeHint().width() <= lab.detail.parentWidget().width(), lab.detail.text()[:80]
+    lab.learning_rate.setValue(0.77)
+    click(qtbot, lab.update_button)  # 4 significant digits in every cell: the widest numbers
+    qtbot.wait(10)
+    for table in lab.weight_tables.tables:
+        metrics = table.fontMetrics()
+        texts = [table.item(j, k).text() for j in range(table.rowCount()) for k in range(table.columnCount())]
+        assert max(len(text) for text in texts) >= 6  # e.g. -0.2713: the widest a cell gets
+        for j in range(table.rowCount()):
+            assert table.viewport().height() >= table.rowViewportPosition(j) + table.rowHeight(j)
+            for k in range(table.columnCount()):
+                text = table.item(j, k).text()
+                assert table.columnWidth(k) >= metrics.horizontalAdvance(text) + 6, (j, k, text)
+
+
+def test_a_typed_weight_that_overflows_is_undone_with_a_message(qtbot, lab):
+    lab.preset.setCurrentIndex(lab.preset.findData("xor"))
+    lab.preset.activated.emit(lab.preset.currentIndex())
+    click(qtbot, lab.forward_button, 3)
+    lab.weight_tables.set_cell(0, 0, 0, "1e308")  # large but finite: accepted, z₁ = 1e308 + 1
+    assert lab.network.layers[0].W[0, 0] == 1e308 and lab.status.text() == ""
+    lab.weight_tables.set_cell(1, 0, 0, "10")  # the output's z = 10 · 1e308 = inf
+    assert "layer 2's weighted sums overflow" in lab.status.text() and "undone" in lab.status.text()
+    assert lab.network.layers[1].W[0, 0] == 1.0 and lab.weight_tables.tables[1].item(0, 0).text() == "1"
+    assert lab.diagram.unit_texts[(1, 0)].startswith("z 1.0e308 | a 1.0e308")  # not 309 digits
+    assert np.isfinite(lab.result.output).all() and lab.result.network is lab.network
+
+
+def test_every_preset_title_fits_its_chooser_at_1024x768(qtbot, lab):
+    chooser = lab.preset
+    room = chooser.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, _combo_option(chooser),
+                                          QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, chooser).width()
+    for i in range(chooser.count()):
+        assert chooser.fontMetrics().horizontalAdvance(chooser.itemText(i)) <= room, chooser.itemText(i)
+        assert chooser.itemData(i, QtCore.Qt.ItemDataRole.ToolTipRole) == chooser.itemText(i)
+
+
+def _combo_option(combo: QtWidgets.QComboBox) -> QtWidgets.QStyleOptionComboBox:
+    option = QtWidgets.QStyleOptionComboBox()
+    option.initFrom(combo)
+    return option
+
+
+def test_weights_and_biases_edited_in_place_on_the_diagram(qtbot, lab, monkeypatch):
+    asked = []
+    answers = iter([("0.9", True), ("-0.25", True), ("abc", True), ("7", False)])
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getText",
+                        lambda _parent, _title, label, text="": (asked.append((label, text)), next(answers))[1])
+    click(qtbot, lab.forward_button, 6)
+    scene, view = lab.diagram.scene(), lab.diagram
+
+    def double_click(parameter: tuple) -> None:
+        item = next(i for i in scene.items() if i.data(0) == parameter and isinstance(i, QtWidgets.QGraphicsSimpleTextItem))
+        qtbot.mouseDClick(view.viewport(), LEFT, pos=view.mapFromScene(item.sceneBoundingRect().center()))
+
+    double_click(("W", 2, 0, 1))  # the label of w₁₂ of the output layer
+    assert asked[-1] == ("w₁₂ of layer 3 =", "-0.5")
+    assert lab.network.layers[2].W[0, 1] == 0.9 and lab.diagram.edge_texts[(2, 0, 1)] == "w 0.9"
+    assert lab.weight_tables.tables[2].item(0, 1).text() == "0.9"
+    double_click(("b", 0, 1))  # unit 2 of layer 1: its bias
+    assert asked[-1] == ("b₂ of layer 1 =", "0.35")
+    assert lab.network.layers[0].b[1] == -0.25 and "b −0.25" in lab.diagram.unit_texts[(1, 1)]
+    double_click(("b", 0, 1))
+    assert lab.network.layers[0].b[1] == -0.25 and "not a number" in lab.status.text()
+    double_click(("W", 2, 0, 1))  # cancelled
+    assert lab.network.layers[2].W[0, 1] == 0.9 and len(asked) == 4
+
+
+def test_a_wide_layers_gradient_table_shows_each_numeric_gradient_too(qtbot, lab):
+    _type_sizes_and_target(qtbot, lab, "4-6-2", ["tanh", "sigmoid"])
+    click(qtbot, lab.backward_button, 3)  # the forward pass first, then both layers
+    p = lab.result.layers[0]
+    text = lab.detail.text()
+    for j, k in [(0, 0), (5, 1), (3, 3)]:
+        analytic, numeric = short(p.dW[j, k]), short(p.dW_numeric[j, k])
+        assert f"<b>{analytic}</b>" in text and f"'color:#555'>{numeric}</span>" in text
+    assert "its central difference in grey" in text

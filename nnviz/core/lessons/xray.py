@@ -278,22 +278,37 @@ def xray_pass(network: XrayNetwork, inputs, targets=None, loss: str = "quadratic
     x = np.asarray(inputs, dtype=np.float64).reshape(-1)
     t = None if targets is None else np.asarray(targets, dtype=np.float64).reshape(-1)
     check_example(network, x, t, loss)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow becomes the one-line error below
+        return _checked_pass(network, x, t, loss, numeric)
+
+
+def _checked_pass(network: XrayNetwork, x: np.ndarray, t: np.ndarray | None, loss: str, numeric: bool) -> XrayPass:
     values = forward(network, x)
+    for number, (z, _a) in enumerate(values, 1):
+        if not np.all(np.isfinite(z)):  # finite weights can still overflow: 1e308 · 2
+            raise XrayError(f"layer {number}'s weighted sums overflow to infinity; use smaller weights or inputs")
     if t is None:
         return XrayPass(network, x, None, loss, tuple(LayerPass(z, a) for z, a in values), None)
+    error = loss_of(network, *values[-1], t, loss)
     grads = backward(network, x, values, t, loss)
+    if not (np.isfinite(error) and all(np.all(np.isfinite(dw)) for _d, dw, _db in grads)):
+        raise XrayError("the loss or its gradients overflow to infinity; use smaller weights or inputs")
     checks = numeric_gradients(network, x, t, loss) if numeric else [(None, None)] * len(values)
     layers = tuple(LayerPass(z, a, d, dw, db, nw, nb)
                    for (z, a), (d, dw, db), (nw, nb) in zip(values, grads, checks))
-    return XrayPass(network, x, t, loss, layers, loss_of(network, *values[-1], t, loss))
+    return XrayPass(network, x, t, loss, layers, error)
 
 
 def updated(network: XrayNetwork, result: XrayPass, learning_rate: float) -> XrayNetwork:
     """One gradient-descent step: W ← W − η ∂E/∂W, b ← b − η ∂E/∂b."""
     if not result.has_gradients:
         raise XrayError("an update needs a target (the gradients come from the loss)")
-    return XrayNetwork(tuple(replace(layer, W=layer.W - learning_rate * p.dW, b=layer.b - learning_rate * p.db)
-                             for layer, p in zip(network.layers, result.layers)))
+    with np.errstate(over="ignore"):
+        after = XrayNetwork(tuple(replace(layer, W=layer.W - learning_rate * p.dW, b=layer.b - learning_rate * p.db)
+                                  for layer, p in zip(network.layers, result.layers)))
+    if not all(np.all(np.isfinite(layer.W)) and np.all(np.isfinite(layer.b)) for layer in after.layers):
+        raise XrayError(f"the update with η = {learning_rate:g} overflows to infinity; use a smaller learning rate")
+    return after
 
 
 # --- ready-made networks -------------------------------------------------------------------------
@@ -314,10 +329,10 @@ def _preset(name: str, title: str, layers: list[tuple[list, list, str]], inputs,
 
 PRESETS: dict[str, XrayPreset] = {p.name: p for p in [
     # The slides' XOR network: input (1, 1) gives hidden z = (2, 1), output 0.
-    _preset("xor", "XOR 2-2-1, ReLU (the slides' weights)",
+    _preset("xor", "XOR 2-2-1 ReLU, slides' weights",
             [([[1, 1], [1, 1]], [0, -1], "relu"), ([[1, -2]], [0], "linear")], (1, 1), (0,)),
     # Matt Mazur's step-by-step example: outputs 0.7514, 0.7729 and E = 0.2984.
-    _preset("mazur", "2-2-2 sigmoid (Mazur's worked example)",
+    _preset("mazur", "2-2-2 sigmoid, Mazur's example",
             [([[.15, .20], [.25, .30]], [.35, .35], "sigmoid"), ([[.40, .45], [.50, .55]], [.60, .60], "sigmoid")],
             (.05, .10), (.01, .99)),
     # The same first layers with one more sigmoid layer: deltas pass through two hidden layers.

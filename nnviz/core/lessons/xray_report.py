@@ -20,9 +20,9 @@ LOSS_FORMULAS = {"quadratic": "E = ½ Σ (t − y)²",
 
 def slide_number(value: float) -> str:
     """2 decimals as the slides round; a small non-zero value keeps 2 significant digits instead of showing 0
-    (below 1e-9 it is central-difference noise and shows as 0.00)."""
+    (below 1e-9 it is central-difference noise and shows as 0.00), and so does a huge one."""
     value = float(value)
-    if 1e-9 <= abs(value) < 0.005:
+    if 1e-9 <= abs(value) < 0.005 or abs(value) >= 1e6:  # 1e300 as 1e+300, not 301 digits
         return f"{value:.2g}"
     text = f"{value:.2f}"
     return "0.00" if text == "-0.00" else text

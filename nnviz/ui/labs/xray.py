@@ -19,6 +19,8 @@ from .base import LabWidget
 from .controls import button_row, figure_label, heading, push_button
 from nnviz.ui.figure_export import render_widget_svg as render_svg
 from .xray_diagram import DiagramState, XrayDiagram
+from .xray_explain import sub
+from .xray_headless import headless, write_network_figures
 from .xray_text import detail_html, header_html, vector_text
 from .xray_weights import WeightTables
 
@@ -48,6 +50,7 @@ class XrayLab(LabWidget):
         layout.setSpacing(4)
         self.header = figure_label(point_size=12)
         self.diagram = XrayDiagram()
+        self.diagram.parameter_clicked.connect(self.edit_on_diagram)
         self.detail = figure_label(point_size=11)
         self.diagram.setMinimumHeight(360)
         # a long explanation (a 6-unit layer) scrolls instead of squeezing the diagram
@@ -69,6 +72,7 @@ class XrayLab(LabWidget):
         self.preset = QtWidgets.QComboBox()
         for preset in PRESETS.values():
             self.preset.addItem(preset.title, preset.name)
+            self.preset.setItemData(self.preset.count() - 1, preset.title, QtCore.Qt.ItemDataRole.ToolTipRole)
         # long preset titles must not widen the sidebar
         self.preset.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.preset.setMinimumContentsLength(12)
@@ -212,9 +216,23 @@ class XrayLab(LabWidget):
         self.note = "weights typed in"
         self.refresh(keep_start=False)
 
+    def edit_on_diagram(self, parameter: tuple) -> None:
+        """A weight or bias double-clicked on the diagram, typed in a small box; the table cell takes it, so
+        the same check applies (a word is refused, an overflow undone)."""
+        name, layer, unit, *rest = parameter
+        column = rest[0] if name == "W" else self.network.layers[layer].W.shape[1]
+        what = f"w{sub(unit + 1)}{sub(column + 1)}" if name == "W" else f"b{sub(unit + 1)}"
+        current = self.weight_tables.tables[layer].item(unit, column).text()
+        text, ok = QtWidgets.QInputDialog.getText(self, "Edit on the diagram", f"{what} of layer {layer + 1} =",
+                                                  text=current)
+        if ok and text.strip() != current:
+            self.weight_tables.set_cell(layer, unit, column, text.strip())
+
     def load_file(self, path: str | Path) -> None:
         """Load a weights file (raises XrayError); the input and target keep their values where they fit."""
-        self.network = self.start_network = read_weights_file(path)
+        network = read_weights_file(path)
+        xray_pass(network, fit_length(self.inputs, network.sizes[0]), None)  # raises if the weights overflow
+        self.network = self.start_network = network
         self.note = f"loaded {Path(path).name}"
         self.preset.setCurrentIndex(-1)
         self._network_changed()
@@ -275,9 +293,14 @@ class XrayLab(LabWidget):
             self.show_status(self.error or "Type a target first: the update follows the loss's gradients.")
             return
         eta = self.learning_rate.value()
+        try:
+            network = updated(self.network, self.result, eta)
+        except XrayError as exc:
+            self.show_status(str(exc))
+            return
         if not self.loss_history:
             self.loss_history.append(self.result.loss)
-        self.network = updated(self.network, self.result, eta)
+        self.network = network
         self.weight_tables.show_network(self.network)
         self.forward_shown, self.backward_shown = self.total_units, 0
         self.refresh(keep_start=True)
@@ -303,17 +326,24 @@ class XrayLab(LabWidget):
     # --- computing and drawing --------------------------------------------------------------------
     def refresh(self, keep_start: bool) -> None:
         """Recompute every number for the current settings; a typed change becomes the new Reset point."""
+        loss = self.loss.currentData()
+        try:
+            result, error = xray_pass(self.network, self.inputs, self.targets, loss), ""
+        except XrayError as exc:
+            error = str(exc)
+            try:
+                result = xray_pass(self.network, self.inputs, None, loss)
+            except XrayError as overflow:  # even the forward pass fails (1e308 typed): undo what was typed
+                self.network, self.inputs, self.targets = self.result.network, self.result.inputs, self.result.targets
+                self._network_changed()
+                self.show_status(f"{overflow}: the change was undone.")
+                return
+            self.backward_shown = 0
         if not keep_start:
             self.start_network = self.network
             self.loss_history = []
-        loss = self.loss.currentData()
-        self.error = ""
-        try:
-            self.result: XrayPass = xray_pass(self.network, self.inputs, self.targets, loss)
-        except XrayError as exc:
-            self.error = str(exc)
-            self.result = xray_pass(self.network, self.inputs, None, loss)
-            self.backward_shown = 0
+        self.result: XrayPass = result
+        self.error = error
         self.redraw()
 
     def redraw(self) -> None:
@@ -347,49 +377,7 @@ class XrayLab(LabWidget):
 
 
 WIDGET = XrayLab
-
-
-def _figures(lab: XrayLab, out_dir: Path, stem: str) -> Path:
-    from nnviz.ui.offscreen import write_figure
-
-    lab.run_all()
-    return write_figure(lab, out_dir, stem)
-
-
-def headless(out_dir: Path, data_dir: str | None = None) -> list[Path]:
-    """Every preset with its forward and backward pass complete: xray-<preset>.png."""
-    from nnviz.ui.offscreen import ensure_app, show_for_export
-
-    ensure_app()
-    lab = XrayLab(data_dir=data_dir)
-    show_for_export(lab, 1600, 900)
-    try:
-        paths = []
-        for name in PRESETS:
-            lab.load_preset(name)
-            paths.append(_figures(lab, out_dir, f"xray-{name}"))
-    finally:
-        lab.shutdown()
-        lab.close()
-    return paths
-
-
-def write_network_figures(result: XrayPass, out_dir: Path, stem: str, learning_rate: float | None = None,
-                          note: str = "") -> list[Path]:
-    """The figure of one network and example (``nnviz lab xray --weights F --png DIR``): xray-<stem>.png."""
-    from nnviz.ui.offscreen import ensure_app, show_for_export
-
-    ensure_app()
-    lab = XrayLab()
-    show_for_export(lab, 1600, 900)
-    try:
-        if learning_rate is not None:
-            lab.learning_rate.setValue(learning_rate)
-        lab.set_example(result.network, result.inputs, result.targets, result.loss_name, note)
-        return [_figures(lab, out_dir, f"xray-{stem}")]
-    finally:
-        lab.shutdown()
-        lab.close()
+__all__ = ["WIDGET", "XrayLab", "headless", "tables", "write_network_figures"]
 
 
 def tables(data_dir: str | None = None) -> str:

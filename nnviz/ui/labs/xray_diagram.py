@@ -38,6 +38,11 @@ class DiagramState:
 
 
 class XrayDiagram(QtWidgets.QGraphicsView):
+    """Emits ``parameter_clicked(("W", layer, j, k))`` or ``(("b", layer, j))`` when a connection or a unit is
+    double-clicked: the weights are edited in place, on the diagram, as well as in the tables."""
+
+    parameter_clicked = QtCore.Signal(tuple)
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setScene(QtWidgets.QGraphicsScene(self))
@@ -59,6 +64,13 @@ class XrayDiagram(QtWidgets.QGraphicsView):
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self.redraw()
+
+    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        for item in self.items(event.position().toPoint()):  # topmost first: a label before its line
+            if item.data(0):
+                self.parameter_clicked.emit(item.data(0))
+                return
+        super().mouseDoubleClickEvent(event)
 
     # --- what is shown -----------------------------------------------------------------------------
     def _forward_done(self, layer: int, unit: int) -> bool:
@@ -86,40 +98,69 @@ class XrayDiagram(QtWidgets.QGraphicsView):
             return
         result = self.state.result
         sizes = result.network.sizes
-        title_font, unit_font, label_font = _font(TITLE_POINT_SIZE, bold=True), _font(UNIT_POINT_SIZE), _font(LABEL_POINT_SIZE)
+        title_font, label_font = _font(TITLE_POINT_SIZE, bold=True), _font(LABEL_POINT_SIZE)
         line_height = QtGui.QFontMetricsF(label_font).height()
-        top = QtGui.QFontMetricsF(title_font).height() + 10
-        below = 2 * line_height + 4  # b and δ under each circle
+        titles = self._titles(result)
+        title_metrics = QtGui.QFontMetricsF(title_font)
+        rough_gap = (width - 2 * (12 + 46) - 70) / (len(sizes) - 1)  # the narrowest the columns can get
+        if max(title_metrics.horizontalAdvance(t) for t in titles) + 8 > rough_gap:
+            titles = [t.replace(" · ", "\n") for t in titles]  # "layer 1" over "tanh": side by side they touch
+        top = title_metrics.height() * (2 if any("\n" in t for t in titles) else 1) + 10
         spacing = (height - top - 6) / max(sizes)
         texts = [self._inside(result, column, j) for column, n in enumerate(sizes) for j in range(n)]
-        text_width = max(QtGui.QFontMetricsF(unit_font).horizontalAdvance(t) for pair in texts for t in pair)
-        unit_height = QtGui.QFontMetricsF(unit_font).height()
-        fits_text = float(np.hypot(text_width / 2 + 3, unit_height))  # the corners of two lines stay inside
-        radius = float(np.clip(min(fits_text, (spacing - below - 6) / 2, width / len(sizes) * 0.24), 26, 46))
-        self._beside = spacing < 2 * radius + below + 6  # no room under the circles: b and δ go to their right
-        if self._beside:
-            below = 0.0
-            radius = float(np.clip(min(fits_text, spacing / 2 - 2), 16, 46))
+        for unit_size in range(UNIT_POINT_SIZE, UNIT_POINT_SIZE - 3, -1):  # a smaller font before text leaves a unit
+            unit_font = _font(unit_size)
+            text_width = max(QtGui.QFontMetricsF(unit_font).horizontalAdvance(t) for pair in texts for t in pair)
+            unit_height = QtGui.QFontMetricsF(unit_font).height()
+            fits_text = float(np.hypot(text_width / 2 + 3, unit_height))  # the corners of two lines stay inside
+            below = 2 * line_height + 4  # b and δ under each circle
+            radius = float(np.clip(min(fits_text, (spacing - below - 6) / 2, width / len(sizes) * 0.24), 26, 46))
+            beside = spacing < 2 * radius + below + 6  # no room under the circles: b and δ go to their right
+            if beside:
+                below = 0.0
+                radius = float(np.clip(min(fits_text, spacing / 2 - 2), 16, 46))
+            if np.hypot(text_width / 2 + 1, unit_height / 2) <= radius:
+                break
+        self._beside = beside
         margin = 12 + radius
-        right = margin + (QtGui.QFontMetricsF(label_font).horizontalAdvance("δ −0.0000") if self._beside else 0)
+        right = margin + (QtGui.QFontMetricsF(label_font).horizontalAdvance("δ −0.0000") if beside else 0)
         gap = (width - margin - right) / (len(sizes) - 1)
+        self._beside_kinds = self._kinds_that_fit(result, gap - 2 * radius - 8, label_font) if beside else "bδ"
         centres = []
         for column, n in enumerate(sizes):
             middle = top + (height - top - 6) / 2 - below / 2
             ys = middle + (np.arange(n) - (n - 1) / 2) * spacing
             centres.append([(margin + column * gap, float(y)) for y in ys])
-        self._draw_titles(result, centres, top, title_font)
+        self._draw_titles(titles, centres, top, title_font)
         self._draw_edges(result, centres, radius, label_font, line_height)
         self._draw_units(result, centres, radius, unit_font, label_font, line_height)
 
-    def _draw_titles(self, result: XrayPass, centres, top: float, font: QtGui.QFont) -> None:
-        n = len(centres)
-        for column in range(n):
-            if column == 0:
-                text = "input x"
-            else:
-                act = TITLES[result.network.layers[column - 1].activation]
-                text = f"{'output' if column == n - 1 else f'layer {column}'} · {act}"
+    @staticmethod
+    def _titles(result: XrayPass) -> list[str]:
+        n = len(result.network.sizes)
+        return ["input x"] + [f"{'output' if column == n - 1 else f'layer {column}'} · "
+                              f"{TITLES[result.network.layers[column - 1].activation]}" for column in range(1, n)]
+
+    def _kinds_that_fit(self, result: XrayPass, room: float, font: QtGui.QFont) -> str:
+        """Which of b and δ fit between a unit and the next column when they go beside the units: both, δ alone
+        (b is in the weight tables), or neither (6 columns at 1024 px); every value stays in the unit's tooltip."""
+        metrics = QtGui.QFontMetricsF(font)
+        texts = [text for l in range(len(result.layers) - 1) for j in range(result.network.sizes[l + 1])
+                 for text, _colour in self._under(result, l, j)]
+        for kinds in ("bδ", "δ"):
+            widths = [metrics.horizontalAdvance(t) for t in texts if t[0] in kinds]
+            if max(widths, default=0.0) <= room:
+                return kinds
+        return ""
+
+    def _beside_width(self, result: XrayPass, column: int, metrics: QtGui.QFontMetricsF) -> float:
+        """How far the b and δ printed beside a column's units reach to the right of them."""
+        texts = [text for j in range(result.network.sizes[column]) for text, _colour in self._under(result, column - 1, j)
+                 if text[0] in self._beside_kinds]
+        return max((metrics.horizontalAdvance(t) + 3 for t in texts), default=0.0)
+
+    def _draw_titles(self, titles: list[str], centres, top: float, font: QtGui.QFont) -> None:
+        for column, text in enumerate(titles):
             item = self.scene().addSimpleText(text, font)
             rect = item.boundingRect()
             x = min(max(centres[column][0][0] - rect.width() / 2, 2), self.viewport().width() - rect.width() - 2)
@@ -132,6 +173,7 @@ class XrayDiagram(QtWidgets.QGraphicsView):
         for l, layer in enumerate(result.network.layers):
             sources, targets = centres[l], centres[l + 1]
             fraction = 1.0 / (len(targets) + 1)  # labels of edges from one source never share a height
+            beside_width = self._beside_width(result, l, metrics) if l and self._beside else 0.0
             labels = []  # (rect, lines, colour, focus, key)
             for j, (x1, y1) in enumerate(targets):
                 for k, (x0, y0) in enumerate(sources):
@@ -149,11 +191,15 @@ class XrayDiagram(QtWidgets.QGraphicsView):
                         ok = bool(agree(p.dW[j, k], p.dW_numeric[j, k]))
                         lines.append(f"∂ {short(p.dW[j, k])} {'✓' if ok else '✗'}")
                         tip += f"\n∂E/∂w = {p.dW[j, k]!r}\nnumeric = {p.dW_numeric[j, k]!r}"
-                    line.setToolTip(tip)
+                    line.setToolTip(tip + "\n(double-click to edit w)")
+                    line.setData(0, ("W", l, j, k))
                     width = max(metrics.horizontalAdvance(text) for text in lines) + 6
                     height = line_height * len(lines) + 2
                     point = (start[0] + fraction * (end[0] - start[0]), start[1] + fraction * (end[1] - start[1]))
-                    x = max(x0 + radius + 3, min(point[0] - width / 2, x1 - radius - 3 - width))
+                    lowest, highest = x0 + radius + 3 + beside_width, x1 - radius - 3 - width
+                    if lowest > highest:
+                        continue  # no room between the two columns: the line's tooltip has the numbers
+                    x = max(lowest, min(point[0] - width / 2, highest))
                     rect = QtCore.QRectF(x, point[1] - height / 2, width, height)
                     labels.append((rect, lines, colour.darker(130), focus, (l, j, k)))
             rects = [label[0].adjusted(-1, -1, 1, 1) for label in labels]
@@ -162,16 +208,18 @@ class XrayDiagram(QtWidgets.QGraphicsView):
                 if crowded and not focus:
                     continue  # too many connections to label: hover one, or read the weight tables
                 self.edge_texts[key] = "\n".join(lines)
-                self._add_label(rect, lines, font, line_height, colour)
+                self._add_label(rect, lines, font, line_height, colour, ("W", *key))
 
     def _add_label(self, rect: QtCore.QRectF, lines: list[str], font: QtGui.QFont, line_height: float,
-                   colour: QtGui.QColor) -> None:
+                   colour: QtGui.QColor, parameter: tuple) -> None:
         """A boxed label: the weight in its connection's colour, the gradient below it."""
         box = self.scene().addRect(rect, QtGui.QPen(QtGui.QColor(theme.BOX_BORDER)),
                                    QtGui.QBrush(QtGui.QColor(255, 255, 255, 235)))
         box.setZValue(2)
+        box.setData(0, parameter)
         for i, text in enumerate(lines):
             item = self.scene().addSimpleText(text, font)
+            item.setData(0, parameter)
             item.setBrush(QtGui.QBrush(QtGui.QColor(DELTA_COLOUR) if i else colour))
             item.setPos(rect.x() + (rect.width() - item.boundingRect().width()) / 2, rect.y() + 1 + i * line_height)
             item.setZValue(3)
@@ -183,6 +231,28 @@ class XrayDiagram(QtWidgets.QGraphicsView):
         p, l = result.layers[column - 1], column - 1
         return [f"z {short(p.z[j])}" if self._forward_done(l, j) else "z ?",
                 f"a {short(p.a[j])}" if self._activation_done(l, j) else "a ?"]
+
+    def _under(self, result: XrayPass, l: int, j: int) -> list[tuple[str, str]]:
+        """The lines under (or beside) unit j of layer l: its bias, and δ once the backward pass reached it."""
+        under = [(f"b {short(result.network.layers[l].b[j])}", MUTED)]
+        if self._backward_done(l):
+            under.append((f"δ {short(result.layers[l].delta[j])}", DELTA_COLOUR))
+        return under
+
+    def _unit_tip(self, result: XrayPass, column: int, j: int) -> str:
+        """Every number of a unit unrounded, also where there is no room to print it."""
+        if column == 0:
+            return f"x{sub(j + 1)} = {float(result.inputs[j])!r}"
+        l, p = column - 1, result.layers[column - 1]
+        lines = [f"b = {float(result.network.layers[l].b[j])!r}"]
+        if self._forward_done(l, j):
+            lines.insert(0, f"z = {float(p.z[j])!r}")
+        if self._activation_done(l, j):
+            lines.insert(1, f"a = {float(p.a[j])!r}")
+        if self._backward_done(l):
+            lines.append(f"δ = ∂E/∂z = {float(p.delta[j])!r}")
+        where = "the output" if l == len(result.layers) - 1 else f"layer {l + 1}"
+        return f"unit {j + 1} of {where}\n" + "\n".join(lines) + "\n(double-click to edit b)"
 
     def _draw_units(self, result: XrayPass, centres, radius: float, unit_font: QtGui.QFont, label_font: QtGui.QFont,
                     line_height: float) -> None:
@@ -198,22 +268,26 @@ class XrayDiagram(QtWidgets.QGraphicsView):
                     backward = self._backward_done(l) and l == len(result.layers) - self.state.backward_shown
                     fill = (CURRENT_FILL if current == (l, j) and self.state.backward_shown == 0
                             else BACKWARD_FILL if backward else "white")
-                    p = result.layers[l]
-                    under = [(f"b {short(result.network.layers[l].b[j])}", MUTED)]
-                    if self._backward_done(l):
-                        under.append((f"δ {short(p.delta[j])}", DELTA_COLOUR))
+                    under = self._under(result, l, j)
+                    if self._beside and column < len(centres) - 1:  # the output's labels have their own margin
+                        under = [(text, colour) for text, colour in under if text[0] in self._beside_kinds]
                 circle = scene.addEllipse(x - radius, y - radius, 2 * radius, 2 * radius,
                                           QtGui.QPen(QtGui.QColor(theme.GREY_90), 1.6),
                                           QtGui.QBrush(QtGui.QColor(fill)))
                 circle.setZValue(4)
+                circle.setToolTip(self._unit_tip(result, column, j))
+                parameter = ("b", l, j) if column else ()  # double-click a unit: edit its bias
+                circle.setData(0, parameter)
                 self.unit_texts[(column, j)] = " | ".join(inside + [t for t, _c in under])
                 for i, text in enumerate(inside):
                     item = scene.addSimpleText(text, unit_font)
+                    item.setData(0, parameter)
                     rect = item.boundingRect()
                     item.setPos(x - rect.width() / 2, y - unit_height + i * unit_height)
                     item.setZValue(5)
                 for i, (text, colour) in enumerate(under):
                     item = scene.addSimpleText(text, label_font)
+                    item.setData(0, parameter)
                     item.setBrush(QtGui.QBrush(QtGui.QColor(colour)))
                     rect = item.boundingRect()
                     if self._beside:

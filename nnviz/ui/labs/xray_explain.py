@@ -24,7 +24,7 @@ def short(value: float) -> str:
         return str(value)
     if abs(value) < 1e-12:
         return "0"
-    if abs(value) < 1e-3:
+    if abs(value) < 1e-3 or abs(value) >= 1e5:  # 1e300 typed as a weight stays 1.0e300, not 301 digits
         mantissa, exponent = f"{value:.1e}".split("e")
         text = f"{mantissa}e{int(exponent)}"
     elif abs(value) >= 1000:
@@ -137,26 +137,26 @@ def gradient_check_html(result: XrayPass, layer: int, point_size: int = 11) -> s
     p = result.layers[layer]
     n_in = p.dW.shape[1]
     source = "x" if layer == 0 else "a"
-    head = "".join(f"<th style='padding:2px 8px; background:{theme.TABLE_HEADER_FILL}'>∂E/∂w<sub>j{k + 1}</sub>"
+    compact = n_in > 3 or p.dW.shape[0] > 3  # a big layer: no "num" and no "(from x₁)", so 7 columns fit
+    # a big layer's 7 columns fit the 1024 px window's figure (~650 px) one point smaller, with narrower padding
+    pad, point_size = ("1px 4px", point_size - 1) if compact else ("2px 8px", point_size)
+    head = "".join(f"<th style='padding:{pad}; background:{theme.TABLE_HEADER_FILL}'>∂E/∂w<sub>j{k + 1}</sub>"
                    + (f" (from {source}{sub(k + 1)})" if n_in <= 3 else "") + "</th>" for k in range(n_in))
-    head = f"<tr><th style='padding:2px 8px; background:{theme.TABLE_HEADER_FILL}'></th>{head}" \
-           f"<th style='padding:2px 8px; background:{theme.TABLE_HEADER_FILL}'>∂E/∂b<sub>j</sub></th></tr>"
-    compact = n_in > 3 or p.dW.shape[0] > 3  # a big layer: one line per cell, numeric values in the tooltips
+    head = f"<tr><th style='padding:{pad}; background:{theme.TABLE_HEADER_FILL}'></th>{head}" \
+           f"<th style='padding:{pad}; background:{theme.TABLE_HEADER_FILL}'>∂E/∂b<sub>j</sub></th></tr>"
     rows = []
     for j in range(p.dW.shape[0]):
         pairs = [(p.dW[j, k], p.dW_numeric[j, k]) for k in range(n_in)] + [(p.db[j], p.db_numeric[j])]
         if compact:
-            cells = "".join(f"<td align='center' style='padding:1px 6px'>{short(a)} {mark(bool(agree(a, n)))}</td>"
-                            for a, n in pairs)
+            cells = "".join(f"<td align='center' style='padding:{pad}'><b>{short(a)}</b>&nbsp;{mark(bool(agree(a, n)))}"
+                            f"<br><span style='color:{theme.GREY_70}'>{short(n)}</span></td>" for a, n in pairs)
         else:
-            cells = "".join(f"<td align='center' style='padding:2px 8px'><b>{short(a)}</b><br>"
-                            f"<span style='color:{theme.GREY_70}'>num {short(n)}</span> {mark(bool(agree(a, n)))}</td>"
-                            for a, n in pairs)
-        rows.append(f"<tr><td style='padding:2px 8px'>unit {j + 1}</td>{cells}</tr>")
-    note = (f"<br><span style='color:{theme.GREY_70}'>✓: the central difference agrees; hover a connection for its "
-            "numeric value.</span>" if compact else "")
-    return (f"<table cellspacing='0' cellpadding='2' border='1' "
-            f"style='border-color:{theme.GREY_40}; font-size:{point_size}pt'>"
+            cells = "".join(f"<td align='center' style='padding:2px 8px'><b>{short(a)}</b><br><span style='color:{theme.GREY_70}'>"
+                            f"num {short(n)}</span> {mark(bool(agree(a, n)))}</td>" for a, n in pairs)
+        rows.append(f"<tr><td style='padding:{pad}'>unit&nbsp;{j + 1}</td>{cells}</tr>")
+    note = (f"<br><span style='color:{theme.GREY_70}'>In each cell ∂E/∂w = δ<sub>j</sub>·a<sub>k</sub> in bold, its central "
+            "difference in grey below it; ✓: they agree.</span>" if compact else "")
+    return (f"<table cellspacing='0' cellpadding='2' border='1' style='border-color:{theme.GREY_40}; font-size:{point_size}pt'>"
             f"{head}{''.join(rows)}</table>{note}")
 
 

@@ -10,6 +10,8 @@ from nnviz.core.lessons.xray import XrayNetwork
 
 from .xray_explain import sub
 
+WIDE_COLUMNS = 4  # more columns than this: short row headers, and a scroll bar if the numbers need one
+
 
 class WeightTables(QtWidgets.QWidget):
     """Emits ``parameter_edited(layer, name, index, value)`` when a typed cell holds a number;
@@ -43,6 +45,7 @@ class WeightTables(QtWidgets.QWidget):
                     item.setToolTip(repr(value))
                 rows.append(row)
             self._values.append(rows)
+            _fit_columns(table)
             table.blockSignals(False)
 
     def _build(self, network: XrayNetwork) -> None:
@@ -57,10 +60,12 @@ class WeightTables(QtWidgets.QWidget):
             table = QtWidgets.QTableWidget(units, inputs + 1)
             source = "x" if l == 0 else "a"
             table.setHorizontalHeaderLabels([f"{source}{sub(k + 1)}" for k in range(inputs)] + ["b"])
-            table.setVerticalHeaderLabels([f"unit {j + 1}" for j in range(units)])
+            wide = inputs + 1 > WIDE_COLUMNS
+            table.setVerticalHeaderLabels([f"{'' if wide else 'unit '}{j + 1}" for j in range(units)])
             table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
-            table.horizontalHeader().setMinimumSectionSize(38)
-            table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            # a wide layer scrolls sideways rather than eliding its numbers to "0.…"
+            table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded if wide
+                                               else QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             for j in range(units):
                 for k in range(inputs + 1):
@@ -69,6 +74,8 @@ class WeightTables(QtWidgets.QWidget):
                     table.setItem(j, k, item)
             table.resizeRowsToContents()
             height = table.horizontalHeader().height() + sum(table.rowHeight(j) for j in range(units)) + 4
+            if wide:
+                height += table.horizontalScrollBar().sizeHint().height()
             table.setFixedHeight(height)
             table.itemChanged.connect(lambda item, l=l: self._edited(l, item))
             self.layout_.addWidget(table)
@@ -98,3 +105,11 @@ class WeightTables(QtWidgets.QWidget):
     def set_cell(self, layer: int, unit: int, column: int, text: str) -> None:
         """Type ``text`` into a cell as a user would (tests and demos)."""
         self.tables[layer].item(unit, column).setText(text)
+
+
+def _fit_columns(table: QtWidgets.QTableWidget) -> None:
+    """Columns at least as wide as their widest number, so no number is elided."""
+    metrics = table.fontMetrics()
+    widest = max(metrics.horizontalAdvance(table.item(j, k).text())
+                 for j in range(table.rowCount()) for k in range(table.columnCount()))
+    table.horizontalHeader().setMinimumSectionSize(max(38, widest + 12))
