@@ -18,9 +18,9 @@ from nnviz.core.history import EPOCH_FIELDS
 from nnviz.core.model_io import save_model
 from nnviz.core.run_folder.files import CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_FILE
 
-# What the output check writes before training: about one PNG figure or a small model file, so a
-# disk that cannot take the first output is refused at once instead of after the whole run.
-PROBE_BYTES = 64 * 1024
+# What the output check writes before training: one disk block, so a full disk is refused at once
+# instead of after the whole run (an empty file can still be created there).
+PROBE_BYTES = 4096
 
 
 def final_metrics(trainer) -> dict[str, Any]:
