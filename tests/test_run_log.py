@@ -171,6 +171,21 @@ def test_a_deleted_folder_is_missing_and_its_last_data_stays(tmp_path):
     assert follower.record().epochs.val_accuracy.tolist() == [0.9]
 
 
+def test_logged_rows_reach_the_file_in_order_exactly(tmp_path):
+    with nlog.open_run(tmp_path / "rows", flush_seconds=3600) as run:  # written only at close
+        run.log(loss=0.5)
+        run.log(loss=np.float32(0.25))  # a NumPy scalar is stored as a float, not as the object
+        run.log(iteration=7, loss=float("nan"))
+        run.log(loss=0.125, lr=3.0)  # a new column: the earlier rows get it empty
+        run.log(lr=1.5, loss=1e-9)  # the same names in another order
+        run.log(loss=float("inf"), lr=2.0)
+        run.log()
+    assert (tmp_path / "rows" / "iterations.csv").read_text() == (
+        "iteration,loss,lr\n1,0.5,\n2,0.25,\n7,,\n8,0.125,3.0\n9,1e-09,1.5\n10,inf,2.0\n11,,\n")
+    follower = follow_until_caught_up(RunFollower(tmp_path / "rows"))
+    np.testing.assert_array_equal(follower.iterations.column("lr"), [np.nan] * 3 + [3.0, 1.5, 2.0, np.nan])
+
+
 def test_log_never_raises_into_the_loop(tmp_path):
     target = tmp_path / "a-file"
     target.write_text("not a folder")
