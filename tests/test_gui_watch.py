@@ -65,6 +65,43 @@ def test_the_windows_run_is_written_as_it_trains(qtbot, window, tmp_path):
     assert json.loads((Path(second.args[0]) / "metrics.json").read_text())["state"] == "interrupted"
 
 
+LOGGER = ("import sys, time\nimport nnviz.log as nlog\nrun = nlog.open_run(sys.argv[1], config={'lr': 0.5})\n"
+          "epoch = 0\nwhile True:\n    epoch += 1\n    run.log(loss=1.0 / epoch)\n"
+          "    run.log_epoch(val_accuracy=0.5)\n    time.sleep(0.2)\n")
+
+
+def test_the_runs_dock_lists_a_run_another_process_starts_and_shows_it_stalled(qtbot, window, tmp_path,
+                                                                                monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from PySide6 import QtWidgets
+
+    runs = tmp_path / "class-runs"
+    runs.mkdir()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", staticmethod(lambda *args, **kwargs: str(runs)))
+    window.session_runs.choose_action.trigger()
+    tree = window.session_runs.panel.tree
+    assert tree.topLevelItemCount() == 0
+    script = tmp_path / "logger.py"
+    script.write_text(LOGGER)
+    writer = subprocess.Popen([sys.executable, str(script), str(runs / "mine")],
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    try:  # listed without pressing Refresh, and updated in place while it grows
+        qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1 and "(running, epoch" in tree.topLevelItem(0).text(3),
+                        timeout=TIMEOUT)
+        first = tree.topLevelItem(0).text(3)
+        qtbot.waitUntil(lambda: tree.topLevelItem(0).text(3) != first, timeout=TIMEOUT)
+        assert tree.topLevelItem(0).text(0) == "mine"
+    finally:
+        writer.send_signal(signal.SIGKILL)  # dies without a word: metrics.json still says "running"
+        writer.wait(10)
+    assert json.loads((runs / "mine" / "metrics.json").read_text())["state"] == "running"
+    qtbot.waitUntil(lambda: "(stalled, epoch" in tree.topLevelItem(0).text(3), timeout=TIMEOUT)
+
+
 def sweep_action(window: MainWindow):
     run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Run")
     return next(a for a in run_menu.actions() if a.text() == "Sweep…")
