@@ -153,6 +153,79 @@ def test_closing_the_window_stops_a_sweep_and_the_same_sweep_resumes(qtbot, wind
     assert all((v.follower.folder / "checkpoint.npz").is_file() for v in launcher.window.views)
 
 
+def answer_sweep_dialog(qtbot, answer) -> list:
+    """Call ``answer(dialog)`` once Run → Sweep… has opened its (modal) dialog; returns the dialogs seen."""
+    from PySide6 import QtWidgets
+
+    seen: list = []
+
+    def attempt() -> None:
+        dialog = QtWidgets.QApplication.activeModalWidget()
+        if isinstance(dialog, SweepDialog) and dialog.isVisible():
+            seen.append(dialog)
+            answer(dialog)
+        else:
+            QtCore.QTimer.singleShot(50, attempt)
+
+    QtCore.QTimer.singleShot(0, attempt)
+    return seen
+
+
+def click(qtbot, dialog, which: str) -> None:
+    from PySide6 import QtWidgets
+
+    button = dialog.buttons.button(getattr(QtWidgets.QDialogButtonBox.StandardButton, which))
+    qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+
+
+def test_a_tweak_preset_chosen_in_the_sweep_dialog_runs_live_and_overlaid(qtbot, window, tmp_path, monkeypatch,
+                                                                         shared_data_dir):
+    monkeypatch.setenv("NNVIZ_DATA_DIR", str(shared_data_dir))  # the sweep process inherits it
+    out = tmp_path / "tweak"
+    offered: list[str] = []
+
+    def answer(dialog) -> None:
+        offered.extend(dialog.preset.itemData(i) for i in range(dialog.preset.count()))
+        dialog.preset.setCurrentIndex(dialog.preset.findData("tweak-lr"))
+        dialog.epochs.setValue(2)
+        dialog.train_size.setValue(1000)
+        dialog.out.clear()
+        qtbot.keyClicks(dialog.out, str(out))
+        click(qtbot, dialog, "Ok")
+
+    answer_sweep_dialog(qtbot, answer)
+    sweep_action(window).trigger()
+    assert {"tweak-lr", "tweak-batch", "tweak-hidden", "tweak-depth", "nielsen"} <= set(offered)
+    launcher = window.sweeps[-1]
+    names = ["lr=0.001", "lr=1.0", "lr=3.0", "lr=100.0"]
+    follow(qtbot, launcher, names)
+    assert launcher.process.exitCode() == 0, launcher.output[-5:]
+    overview = launcher.window.overview
+    qtbot.waitUntil(lambda: sorted(overview.curves.overlay_labels) == sorted(names), timeout=TIMEOUT)
+    assert all(json.loads((out / name / "metrics.json").read_text())["epochs"] == 2 for name in names)
+    assert (out / "compare.png").is_file()
+
+
+def test_the_sweep_dialog_says_what_is_missing_instead_of_starting_a_failing_sweep(qtbot, window, tmp_path):
+    said: list[str] = []
+
+    def answer(dialog) -> None:
+        dialog.preset.setCurrentIndex(dialog.preset.findData("nielsen"))
+        click(qtbot, dialog, "Ok")  # a training preset without a grid
+        said.append(dialog.problem.text() if dialog.isVisible() and dialog.problem.isVisible() else "")
+        qtbot.keyClicks(dialog.grid, "lr=fast")
+        click(qtbot, dialog, "Ok")
+        said.append(dialog.problem.text() if dialog.isVisible() and dialog.problem.isVisible() else "")
+        click(qtbot, dialog, "Cancel")
+
+    seen = answer_sweep_dialog(qtbot, answer)
+    sweep_action(window).trigger()
+    assert len(seen) == 1 and not seen[0].isVisible()
+    assert "give the setting to sweep" in said[0]
+    assert said[1].startswith("Grid: lr:") and "fast" in said[1], said
+    assert not getattr(window, "sweeps", [])  # nothing was started
+
+
 @pytest.mark.usefixtures("slurm_cluster")
 def test_a_sweep_from_the_run_menu_on_slurm(qtbot, window, tmp_path, monkeypatch):
     request = SweepRequest("xor-mlp", tmp_path / "slurm-sweep", grid=["lr=0.3,1.0,3.0"], epochs=100,
