@@ -160,6 +160,33 @@ def test_a_sigkilled_writer_is_stalled_and_its_data_stays_readable(tmp_path):
     assert judge("running", elsewhere, now - 120, now, stall_seconds=60) == "stalled"
 
 
+def test_a_live_writer_that_stops_growing_is_stalled_but_its_folder_is_not_taken(tmp_path):
+    from nnviz.core.errors import NnvizError
+    from nnviz.core.live_run import plan_run_folder
+    from nnviz.core.presets import preset_config
+
+    # A notebook's loop that ended without close(): the process lives on, the folder no longer grows.
+    run = nlog.open_run(tmp_path / "notebook", flush_seconds=0)
+    run.log(loss=1.0)
+    follower = RunFollower(tmp_path / "notebook", stall_seconds=0.3)
+    follow_until_caught_up(follower)
+    assert follower.status() == "running"
+    time.sleep(0.5)
+    assert follower.status() == "stalled" and "No new data" in follower.record().message
+    run.log(loss=0.5)  # it grows again
+    follower.poll()
+    assert follower.status() == "running"
+    # However quiet, a folder whose writer lives is never taken over by nnviz train.
+    old = time.time() - 600
+    for name in os.listdir(tmp_path / "notebook"):
+        os.utime(tmp_path / "notebook" / name, (old, old))
+    with pytest.raises(NnvizError, match="being written by process"):
+        plan_run_folder(tmp_path / "notebook", preset_config("xor-mlp"))
+    run.close()
+    follower.poll()
+    assert follower.status() == "finished"
+
+
 def test_a_deleted_folder_is_missing_and_its_last_data_stays(tmp_path):
     folder = tmp_path / "gone"
     with nlog.open_run(folder) as run:
