@@ -166,25 +166,30 @@ def test_a_live_writer_that_stops_growing_is_stalled_but_its_folder_is_not_taken
     from nnviz.core.presets import preset_config
 
     # A notebook's loop that ended without close(): the process lives on, the folder no longer grows.
-    run = nlog.open_run(tmp_path / "notebook", flush_seconds=0)
-    run.log(loss=1.0)
-    follower = RunFollower(tmp_path / "notebook", stall_seconds=0.3)
-    follow_until_caught_up(follower)
-    assert follower.status() == "running"
-    time.sleep(0.5)
-    assert follower.status() == "stalled" and "No new data" in follower.record().message
-    run.log(loss=0.5)  # it grows again
-    follower.poll()
-    assert follower.status() == "running"
-    # However quiet, a folder whose writer lives is never taken over by nnviz train.
-    old = time.time() - 600
-    for name in os.listdir(tmp_path / "notebook"):
-        os.utime(tmp_path / "notebook" / name, (old, old))
-    with pytest.raises(NnvizError, match="being written by process"):
-        plan_run_folder(tmp_path / "notebook", preset_config("xor-mlp"))
-    run.close()
-    follower.poll()
-    assert follower.status() == "finished"
+    folder = tmp_path / "notebook"
+    script = ("import sys, time\nimport nnviz.log as nlog\nrun = nlog.open_run(sys.argv[1], flush_seconds=0)\n"
+              "run.log(loss=1.0)\nrun.log_epoch(val_accuracy=0.5)\nprint('logged', flush=True)\ntime.sleep(60)\n")
+    notebook = subprocess.Popen([sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert notebook.stdout.readline().strip() == "logged"
+        follower = RunFollower(folder, stall_seconds=0.5)
+        follow_until_caught_up(follower)
+        assert follower.status() == "running"
+        time.sleep(0.7)
+        assert follower.status() == "stalled" and "No new data" in follower.record().message
+        # However quiet, a folder whose writer lives is never taken over by nnviz train.
+        with pytest.raises(NnvizError, match="being written by process"):
+            plan_run_folder(folder, preset_config("xor-mlp"))
+    finally:
+        notebook.kill()
+        notebook.wait(10)
+    # This process's own run (the window's, paused) is not judged by its age.
+    with nlog.open_run(tmp_path / "own") as run:
+        run.log(loss=1.0)
+        own = follow_until_caught_up(RunFollower(tmp_path / "own", stall_seconds=0.5))
+        time.sleep(0.7)
+        assert own.status() == "running"
 
 
 def test_a_deleted_folder_is_missing_and_its_last_data_stays(tmp_path):

@@ -48,9 +48,11 @@ def writer_gone(metrics: dict[str, Any], newest_change: float, now: float,
 def judge(state: str, metrics: dict[str, Any], newest_change: float, now: float,
           stall_seconds: float = STALL_SECONDS) -> str:
     """The state to show: "stalled" for a running run whose writer is gone, or whose folder has not
-    grown for ``stall_seconds`` even though its process lives (a loop stuck, or a notebook that
-    never called close())."""
+    grown for ``stall_seconds`` even though another process writing it lives (a loop stuck, or a
+    notebook that never called close())."""
     if state != "running":
         return state
-    quiet = bool(newest_change) and now - newest_change > stall_seconds
+    # This very process's runs (the window's own, paused for a while) are judged by the process itself.
+    this_process = metrics.get("pid") == os.getpid() and metrics.get("host") == socket.gethostname()
+    quiet = bool(newest_change) and now - newest_change > stall_seconds and not this_process
     return "stalled" if quiet or writer_alive(metrics) is False else state
