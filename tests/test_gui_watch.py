@@ -140,17 +140,26 @@ def test_a_sweep_from_the_run_menu_on_the_local_pool(qtbot, window, tmp_path, mo
 
 
 def test_closing_the_window_stops_a_sweep_and_the_same_sweep_resumes(qtbot, window, tmp_path, monkeypatch):
-    request = SweepRequest("xor-mlp", tmp_path / "sweep", grid=["lr=0.3,3.0"], epochs=2000, data="spiral", jobs=2)
+    request = SweepRequest("xor-mlp", tmp_path / "sweep", grid=["lr=0.3,3.0"], epochs=600, data="spiral", jobs=2)
     monkeypatch.setattr(SweepDialog, "ask", classmethod(lambda cls, *args, **kwargs: request))
     sweep_action(window).trigger()
     launcher = window.sweeps[-1]
     qtbot.waitUntil(lambda: sum(v.last_record is not None and v.last_record.epoch >= 3
                                 for v in launcher.window.views) == 2, timeout=TIMEOUT)
-    launcher.stop()
+    window.close()  # as the lecturer does: the sweep stops like Ctrl-C
     assert not launcher.running
     launcher.window.poll()
     assert {v.status for v in launcher.window.views} == {"interrupted"}
     assert all((v.follower.folder / "checkpoint.npz").is_file() for v in launcher.window.views)
+    kept = {v.follower.name: v.last_record.epoch for v in launcher.window.views}
+    # The same sweep, started again, continues both runs from their last finished epoch.
+    from nnviz.cli import main
+
+    assert main(request.arguments()) == 0
+    for name, epochs in kept.items():
+        metrics = json.loads((request.out / name / "metrics.json").read_text())
+        assert metrics["state"] == "finished" and metrics["epochs"] == 600
+        assert f"Resuming {request.out / name} after epoch" in (request.out / name / "train.log").read_text()
 
 
 def answer_sweep_dialog(qtbot, answer) -> list:
