@@ -146,7 +146,21 @@ def test_full_disk_on_the_command_line_is_one_line(small_disk: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "No space left on device" in result.stderr, result.stderr
-    assert run_state(small_disk / "run") is None and leftovers(small_disk / "run") == []
+    assert not (small_disk / "run").exists()  # found by the check before training: nothing written
+
+
+def test_a_full_disk_for_png_is_refused_before_training(small_disk: Path, tmp_path: Path) -> None:
+    # An empty file can still be created on a full disk: the check must write to find out.
+    fill(small_disk)
+    with pytest.raises(NnvizError, match="--png .* cannot be written .*No space left on device"):
+        check_output_folder(small_disk / "png", "--png")
+    result = subprocess.run([sys.executable, "-m", "nnviz", "train", "--preset", "xor-mlp", "--epochs", "300",
+                             "--quiet", "--out", str(tmp_path / "run"), "--png", str(small_disk / "png")],
+                            env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "No space left on device" in result.stderr, result.stderr
+    assert not (tmp_path / "run").exists()  # refused before the run folder, let alone training
 
 
 def test_png_on_a_full_disk_leaves_nothing_truncated(small_disk: Path) -> None:

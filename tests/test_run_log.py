@@ -160,6 +160,38 @@ def test_a_sigkilled_writer_is_stalled_and_its_data_stays_readable(tmp_path):
     assert judge("running", elsewhere, now - 120, now, stall_seconds=60) == "stalled"
 
 
+def test_a_live_writer_that_stops_growing_is_stalled_but_its_folder_is_not_taken(tmp_path):
+    from nnviz.core.errors import NnvizError
+    from nnviz.core.live_run import plan_run_folder
+    from nnviz.core.presets import preset_config
+
+    # A notebook's loop that ended without close(): the process lives on, the folder no longer grows.
+    folder = tmp_path / "notebook"
+    script = ("import sys, time\nimport nnviz.log as nlog\nrun = nlog.open_run(sys.argv[1], flush_seconds=0)\n"
+              "run.log(loss=1.0)\nrun.log_epoch(val_accuracy=0.5)\nprint('logged', flush=True)\ntime.sleep(60)\n")
+    notebook = subprocess.Popen([sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert notebook.stdout.readline().strip() == "logged"
+        follower = RunFollower(folder, stall_seconds=0.5)
+        follow_until_caught_up(follower)
+        assert follower.status() == "running"
+        time.sleep(0.7)
+        assert follower.status() == "stalled" and "No new data" in follower.record().message
+        # However quiet, a folder whose writer lives is never taken over by nnviz train.
+        with pytest.raises(NnvizError, match="being written by process"):
+            plan_run_folder(folder, preset_config("xor-mlp"))
+    finally:
+        notebook.kill()
+        notebook.wait(10)
+    # This process's own run (the window's, paused) is not judged by its age.
+    with nlog.open_run(tmp_path / "own") as run:
+        run.log(loss=1.0)
+        own = follow_until_caught_up(RunFollower(tmp_path / "own", stall_seconds=0.5))
+        time.sleep(0.7)
+        assert own.status() == "running"
+
+
 def test_a_deleted_folder_is_missing_and_its_last_data_stays(tmp_path):
     folder = tmp_path / "gone"
     with nlog.open_run(folder) as run:
@@ -169,6 +201,21 @@ def test_a_deleted_folder_is_missing_and_its_last_data_stays(tmp_path):
     assert follower.poll()
     assert follower.status() == "missing"
     assert follower.record().epochs.val_accuracy.tolist() == [0.9]
+
+
+def test_logged_rows_reach_the_file_in_order_exactly(tmp_path):
+    with nlog.open_run(tmp_path / "rows", flush_seconds=3600) as run:  # written only at close
+        run.log(loss=0.5)
+        run.log(loss=np.float32(0.25))  # a NumPy scalar is stored as a float, not as the object
+        run.log(iteration=7, loss=float("nan"))
+        run.log(loss=0.125, lr=3.0)  # a new column: the earlier rows get it empty
+        run.log(lr=1.5, loss=1e-9)  # the same names in another order
+        run.log(loss=float("inf"), lr=2.0)
+        run.log()
+    assert (tmp_path / "rows" / "iterations.csv").read_text() == (
+        "iteration,loss,lr\n1,0.5,\n2,0.25,\n7,,\n8,0.125,3.0\n9,1e-09,1.5\n10,inf,2.0\n11,,\n")
+    follower = follow_until_caught_up(RunFollower(tmp_path / "rows"))
+    np.testing.assert_array_equal(follower.iterations.column("lr"), [np.nan] * 3 + [3.0, 1.5, 2.0, np.nan])
 
 
 def test_log_never_raises_into_the_loop(tmp_path):

@@ -97,6 +97,20 @@ def test_slurm_sweep_of_four_tasks(slurm_cluster, tmp_path, capsys):
     assert "nothing to submit" in capsys.readouterr().out
 
 
+def test_slurm_wait_reports_epochs_while_the_tasks_train(slurm_cluster, tmp_path, capsys, monkeypatch):
+    from nnviz.sweep import slurm
+
+    monkeypatch.setattr(slurm, "PROGRESS_SECONDS", 0.5)  # a progress line every 10 s is too slow to see here
+    out = tmp_path / "followed"
+    code = main(["sweep", "--preset", "xor-mlp", "--data", "spiral", "--set", "batch=1", "--epochs", "150", "--grid",
+                 "lr=0.3,3.0", "--out", str(out), "--slurm", "--wait"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    counts = [int(line.rsplit("epochs ", 1)[1].split("/")[0]) for line in text.splitlines() if ", epochs " in line]
+    assert any(0 < n < 300 for n in counts), text  # read from the run folders while the tasks were training
+    assert counts == sorted(counts)
+
+
 def test_slurm_failed_task_is_reported_by_name(slurm_cluster, tmp_path, capsys, monkeypatch):
     empty = tmp_path / "no-data"
     empty.mkdir()

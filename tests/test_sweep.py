@@ -186,10 +186,9 @@ def test_ctrl_c_stops_workers_and_keeps_finished_runs(tmp_path):
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 30
-        while not (out / "seed=0" / "metrics.json").exists():
+        while _epochs_written(out / "seed=1") < 3:  # seed=0 finished, seed=1 a few epochs in
             assert time.monotonic() < deadline and sweep.poll() is None
             time.sleep(0.05)
-        time.sleep(0.3)  # seed=1 is training now
         sweep.send_signal(signal.SIGINT)
         _, err = sweep.communicate(timeout=15)
     finally:
@@ -206,3 +205,13 @@ def test_ctrl_c_stops_workers_and_keeps_finished_runs(tmp_path):
     assert "1 already done, 2 to run" in resumed.stdout
     assert (out / "seed=0" / "metrics.json").stat().st_mtime_ns == kept
     assert all((out / f"seed={s}" / "metrics.json").exists() for s in (1, 2))
+    # The interrupted run was continued from its last finished epoch, not trained again from the start.
+    assert f"Resuming {(out / 'seed=1').resolve()} after epoch" in (out / "seed=1" / "train.log").read_text()
+    assert json.loads((out / "seed=1" / "metrics.json").read_text())["epochs"] == 60
+
+
+def _epochs_written(folder: Path) -> int:
+    try:
+        return len((folder / "metrics.csv").read_text().splitlines()) - 1
+    except OSError:
+        return 0

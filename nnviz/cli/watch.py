@@ -29,8 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     watch.add_argument("--png", metavar="OUT", help="with --once: write curves.png, filters.png, confusion.png "
                        "here (OUT/<run>/ for several runs; default: none)")
     watch.add_argument("--stall", type=float, default=STALL_SECONDS, metavar="SECONDS",
-                       help=f"a running run with no new data for this long (and no live writer on this host) "
-                            f"counts as stalled (default {STALL_SECONDS:g})")
+                       help=f"a running run with no new data for this long counts as stalled; one whose "
+                            f"writer on this host has ended, at once (default {STALL_SECONDS:g})")
     watch.set_defaults(handler=command_watch)
 
 

@@ -35,7 +35,7 @@ from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_
     read_metrics_csv, write_run_folder
 from nnviz.core.run_log import DIVERGED, FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, STREAM_FILES, \
     CsvAppender, csv_text, format_losses, remove_stream_files, write_snapshot, write_state
-from nnviz.core.run_status import judge
+from nnviz.core.run_status import writer_gone
 
 CHECKPOINT_FILE = "checkpoint.npz"
 FLUSH_SECONDS = 0.5  # per-iteration losses reach the file at most this late
@@ -65,7 +65,7 @@ def plan_run_folder(folder: str | Path, config: RunConfig) -> FolderPlan:
     if not os.access(out, os.W_OK | os.X_OK):
         raise NnvizError(f"cannot write the run folder {out}: it is read-only")
     state = _read_state(out)
-    if state.get("state") == RUNNING and judge(RUNNING, state, _newest_change(out), time.time()) == RUNNING:
+    if state.get("state") == RUNNING and not writer_gone(state, _newest_change(out), time.time()):
         raise NnvizError(f"{out} is being written by process {state.get('pid')} on {state.get('host')}; "
                          "give another --out")
     if state.get("state") in (INTERRUPTED, RUNNING) and (out / CHECKPOINT_FILE).is_file():

@@ -57,7 +57,7 @@ class LoggedRun:
         self.flush_seconds = float(flush_seconds)
         self.class_names = [str(c) for c in class_names] if class_names else None
         self.stopped = False  # True after a failed write: every call returns at once
-        self._rows: list[dict[str, float]] = []
+        self._rows: list[tuple[int, dict[str, float]]] = []  # (iteration, scalars) not yet written
         self._iteration = 0
         self._epochs: list[dict[str, float]] = []
         self._snapshot: dict[str, Any] | None = None
@@ -74,10 +74,10 @@ class LoggedRun:
         if self.stopped:
             return
         self._iteration = self._iteration + 1 if iteration is None else int(iteration)
-        row = {"iteration": self._iteration}
         for name, value in scalars.items():
-            row[name] = _number(value)
-        self._rows.append(row)
+            if type(value) is not float:  # a NumPy or torch scalar: never keep the object itself
+                scalars[name] = _number(value)
+        self._rows.append((self._iteration, scalars))
         if time.monotonic() - self._last_flush >= self.flush_seconds:
             self._guard(self._flush)
 
@@ -155,13 +155,29 @@ class LoggedRun:
         self._write_state(RUNNING)
 
     def _flush(self) -> None:
-        for row in self._rows:
-            self._iterations.add(row)
-        self._rows.clear()
+        self._write_rows()
         self._iterations.flush()
         if self._snapshot is not None:
             self._write_snapshot()
         self._last_flush = time.monotonic()
+
+    def _write_rows(self) -> None:
+        """The buffered rows as CSV lines; rows naming the file's columns in its order (the usual
+        case) are formatted here in bulk, any other row goes through the appender (new columns)."""
+        stream, lines = self._iterations, []
+        names = tuple(stream.columns[1:])
+        for iteration, scalars in self._rows:
+            if tuple(scalars) == names:
+                lines.append(",".join([str(iteration), *[repr(v) if v == v else "" for v in scalars.values()]]))
+                continue
+            if lines:
+                stream.add_lines("\n".join(lines) + "\n")
+                lines = []
+            stream.add({"iteration": iteration, **scalars})
+            names = tuple(stream.columns[1:])
+        if lines:
+            stream.add_lines("\n".join(lines) + "\n")
+        self._rows.clear()
 
     def _write_epoch(self, row: dict[str, float]) -> None:
         self._metrics.add(row)

@@ -1,7 +1,9 @@
 """A sweep folder: one run folder per combination, ``sweep.json`` listing them, and the train command.
 
 Resuming is by files: a run folder whose ``metrics.json`` says "finished" or "diverged" (and whose
-files it lists are all there) is done and never run again; any other run folder is cleared of a
+files it lists are all there) is done and never run again; an interrupted run of the same settings
+with its checkpoint (a sweep stopped by Ctrl-C, a closed window, a killed job) is left as it is, and
+``nnviz train`` continues it from its last finished epoch; any other run folder is cleared of a
 previous attempt's results, gets its ``config.toml`` (re)written and runs.
 """
 
@@ -18,7 +20,8 @@ import nnviz
 from nnviz.core.atomic import atomic_write_bytes
 from nnviz.core.config import load_config
 from nnviz.core.errors import ConfigError, NnvizError
-from nnviz.core.run_folder import CONFIG_FILE, clear_run_files
+from nnviz.core.live_run import CHECKPOINT_FILE
+from nnviz.core.run_folder import CONFIG_FILE, METRICS_JSON, clear_run_files
 
 from nnviz.sweep.compare import format_setting
 from nnviz.sweep.axes import SweepRun
@@ -51,6 +54,16 @@ def _mismatch(existing_path: Path, run: SweepRun) -> str | None:
     return None
 
 
+def _resumable(folder: Path, run: SweepRun) -> bool:
+    """An interrupted (or abandoned "running") run of exactly these settings, with its checkpoint."""
+    try:
+        state = json.loads((folder / METRICS_JSON).read_text(encoding="utf-8")).get("state")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return state in ("interrupted", "running") and (folder / CHECKPOINT_FILE).is_file() \
+        and _mismatch(folder / CONFIG_FILE, run) is None
+
+
 def prepare_sweep_folder(out: Path, runs: list[SweepRun], description: dict) -> tuple[list[SweepRun], list[SweepRun]]:
     """Create ``out`` and the run folders; return (runs to do, runs already done).
 
@@ -70,6 +83,9 @@ def prepare_sweep_folder(out: Path, runs: list[SweepRun], description: dict) -> 
                 raise ConfigError(f"{folder} already holds a finished run with other settings ({problem}); "
                                   "use another --out folder, or delete that run folder to redo it")
             done.append(run)
+            continue
+        if _resumable(folder, run):
+            pending.append(run)  # nnviz train continues it: its finished epochs are kept
             continue
         try:
             folder.mkdir(exist_ok=True)

@@ -15,6 +15,7 @@ are not run yet or broken are listed greyed out, with the reason as tooltip.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -23,6 +24,8 @@ from nnviz.core.errors import NnvizError
 from nnviz.sweep.compare import differing_settings, label_runs
 from nnviz.ui import theme
 from nnviz.core.run_folder import METRICS_JSON, RunData, is_run_folder, list_run_folders, load_run
+from nnviz.core.run_log import STREAM_FILES
+from nnviz.core.run_status import judge
 
 # The accuracy column is the validation split's at the last epoch (the test set stays unseen); a run
 # without validation data says which split its figure is from instead.
@@ -68,6 +71,7 @@ class RunsPanel(QtWidgets.QWidget):
         self.folder: Path | None = None
         self._session_runs: list[Path] = []  # run folders written in this session (add_run_folder)
         self._loaded: dict[Path, RunData] = {}
+        self._awaiting: set[Path] = set()  # listed run folders whose run has not started writing
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         controls = QtWidgets.QHBoxLayout()
@@ -145,6 +149,8 @@ class RunsPanel(QtWidgets.QWidget):
                 self._loaded[path] = load_run(path)
             except NnvizError as exc:
                 problems[path] = str(exc)
+        # Listed but not run yet (no metrics.json; a broken one is not retried every second).
+        self._awaiting = {path for path in problems if not (path / METRICS_JSON).exists()}
         loaded = list(self._loaded.values())
         label_runs(loaded)
         self._any_differences = bool(differing_settings(loaded))
@@ -162,9 +168,17 @@ class RunsPanel(QtWidgets.QWidget):
 
     def refresh_live(self) -> None:
         """Reload only the runs still being written (their folders are small) and update their rows in
-        place: the list, its ticks and scrolling stay as they are."""
+        place: the list, its ticks and scrolling stay as they are. A run folder that appeared in the
+        runs folder since (``nnviz train`` started in a terminal), or a listed one that has just
+        started writing (a sweep's next run), is listed by a full refresh."""
+        items = self._items()
+        listed = {Path(item.data(0, PATH_ROLE)) for item in items}
+        started = any((path / METRICS_JSON).is_file() for path in self._awaiting)
+        if started or (self.folder is not None and not listed.issuperset(self.run_folders())):
+            self.refresh()
+            return
         changed = False
-        for item in self._items():
+        for item in items:
             path = Path(item.data(0, PATH_ROLE))
             run = self._loaded.get(path)
             if run is None or run.state != "running":
@@ -271,9 +285,24 @@ def _swatch(colour: str) -> QtGui.QIcon:
 
 
 def _accuracy_text(run: RunData) -> str:
-    """The final accuracy; a run still being written (or stopped half-way) says so."""
+    """The final accuracy; a run still being written (or stopped half-way, or stalled) says so."""
     if run.state == "diverged":
         return "diverged"
     accuracy, split = final_accuracy_of(run)
     text = "-" if not math.isfinite(accuracy) else f"{accuracy:.2%}" + ("" if split == "val" else f" ({split})")
-    return f"{text} ({run.state}, epoch {run.n_epochs})" if run.state in ("running", "interrupted") else text
+    state = live_state(run)
+    return f"{text} ({state}, epoch {run.n_epochs})" if state in ("running", "interrupted", "stalled") else text
+
+
+def live_state(run: RunData) -> str:
+    """The run's state, "stalled" for a "running" one whose writer is gone (this host) or whose folder
+    has not grown for a minute (a writer on another host), as `nnviz watch` judges it."""
+    if run.state != "running":
+        return run.state
+    newest = 0.0
+    for name in STREAM_FILES:
+        try:
+            newest = max(newest, (run.path / name).stat().st_mtime)
+        except OSError:
+            pass
+    return judge(run.state, run.metrics, newest, time.time())

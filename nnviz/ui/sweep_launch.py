@@ -86,13 +86,45 @@ class SweepDialog(QtWidgets.QDialog):
         form.addRow("Where", self.slurm)
         self.out = QtWidgets.QLineEdit()
         form.addRow("Folder", self.out)
+        self.problem = QtWidgets.QLabel()  # why OK did not start the sweep (a missing or mistyped grid)
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        form.addRow(self.problem)
         self.preset.currentIndexChanged.connect(self._suggest_folder)
         self._suggest_folder()
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                                            | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def accept(self) -> None:
+        """Start only a sweep the command would take: the mistake is said here, in one line, instead of
+        a sweep process that fails at once."""
+        problem = self._problem()
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        if not problem:
+            super().accept()
+
+    def _problem(self) -> str:
+        from nnviz.core.errors import NnvizError
+        from nnviz.core.presets import preset_config
+        from nnviz.sweep.axes import parse_axis
+
+        request = self.request()
+        if not str(request.out).strip() or request.out == Path("."):
+            return "Give a folder for the sweep."
+        sweep = SWEEP_PRESETS.get(request.preset)
+        if sweep is None and not request.grid:
+            return f"{request.preset} is a training preset: give the setting to sweep, e.g. lr=0.1,1.0,3.0."
+        base = sweep.base_config() if sweep is not None else preset_config(request.preset)
+        for text in request.grid:
+            try:
+                parse_axis(text, base)
+            except NnvizError as exc:
+                return "Grid: " + str(exc).removeprefix("--grid ")
+        return ""
 
     def _suggest_folder(self) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,10 @@ from nnviz.core.errors import NnvizError
 from nnviz.core.history import EPOCH_FIELDS
 from nnviz.core.model_io import save_model
 from nnviz.core.run_folder.files import CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_FILE
+
+# What the output check writes before training: one disk block, so a full disk is refused at once
+# instead of after the whole run (an empty file can still be created there).
+PROBE_BYTES = 4096
 
 
 def final_metrics(trainer) -> dict[str, Any]:
@@ -136,7 +141,8 @@ def check_output_folder(path: str | Path, option: str) -> None:
     """Refuse, before any training, an output folder that is a file or cannot be written.
 
     Nothing is created: the nearest existing folder on the way is probed with a temporary file
-    (write permission alone says nothing for root, or on a read-only mount).
+    (write permission alone says nothing for root, or on a read-only mount) holding PROBE_BYTES,
+    flushed to the disk: an empty file can still be created on a full disk.
     """
     path = Path(path)
     probe = path
@@ -148,8 +154,10 @@ def check_output_folder(path: str | Path, option: str) -> None:
         what = "is a file" if probe == path else f"cannot be created: {probe} is a file"
         raise NnvizError(f"{option} {path} {what}; give a folder")
     try:
-        with tempfile.TemporaryFile(dir=probe):
-            pass
+        with tempfile.TemporaryFile(dir=probe) as handle:
+            handle.write(bytes(PROBE_BYTES))
+            handle.flush()
+            os.fsync(handle.fileno())  # a network file system reports a full disk only here
     except OSError as exc:
         raise NnvizError(f"{option} {path} cannot be written ({probe}: {exc.strerror or exc}); "
                          "give a writable folder") from None
