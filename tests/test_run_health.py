@@ -1,5 +1,6 @@
 """A run that trains but learns nothing is said, not hidden: stuck at chance with saturated
-outputs (η = 1000 on nielsen; η = 30 with cross-entropy), and dead output units (a class never predicted, its sigmoid saturated)."""
+outputs (η = 1000 on nielsen; η = 30 with cross-entropy), and dead output units (a class never
+predicted, its sigmoid saturated)."""
 
 from __future__ import annotations
 
