@@ -129,7 +129,7 @@ def _dead_message(dead: tuple[int, ...], predicted: np.ndarray, values: np.ndarr
 
 
 def _one_answer(predictions: np.ndarray, n_classes: int, class_names: tuple[str, ...]) -> str:
-    """", class 7 for 98% of the inputs" when one class gets most answers, else nothing."""
+    """", answering class 7 for 98% of the inputs" when one class gets most answers, else nothing."""
     counts = np.bincount(np.asarray(predictions, dtype=np.int64), minlength=n_classes)
     if counts.sum() == 0 or counts.max() < 0.5 * counts.sum():
         return ""
