@@ -79,6 +79,37 @@ def test_an_unreachable_x_display_is_said_instead_of_a_qt_abort():
     assert ":7361" in result.stderr or "apt-get install" in result.stderr  # a bare machine lacks X11 libraries first
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Wayland sockets are a Linux question")
+def test_a_wayland_display_left_over_without_a_compositor_is_no_display(tmp_path):
+    """WAYLAND_DISPLAY set (su, tmux after logout) but nobody listening: Qt tried it, fell back to X11
+    and aborted (exit 134); now one line and exit 2, and --png figures go offscreen."""
+    import socket
+
+    stale = {"DISPLAY": None, "QT_QPA_PLATFORM": None, "WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": str(tmp_path)}
+    result = run_nnviz(["gui"], stale)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "WAYLAND_DISPLAY='wayland-9' has no compositor listening" in result.stderr and "xvfb-run" in result.stderr
+    result = run_nnviz(["lab", "parameters", "--png", str(tmp_path / "png")], stale, timeout=120)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert "Wayland display" in display_problem({"QT_QPA_PLATFORM": "wayland", "WAYLAND_DISPLAY": "/nowhere/w-0"})
+    # A compositor that listens is a display.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(tmp_path / "w-0"))
+        server.listen(1)
+        assert display_problem({"WAYLAND_DISPLAY": "w-0", "XDG_RUNTIME_DIR": str(tmp_path)}) is None
+        assert display_problem({"WAYLAND_DISPLAY": str(tmp_path / "w-0")}) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a display is a Linux question")
+def test_the_watch_window_without_a_display_says_how_to_render_instead(tmp_path):
+    """`nnviz watch DIR` on a node without a display ran an invisible offscreen window forever."""
+    result = run_nnviz(["watch", str(tmp_path)], NO_DISPLAY, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "needs a display" in result.stderr and "nnviz watch DIR --once --png OUT" in result.stderr
+
+
 # --- the command line -------------------------------------------------------------------------
 def test_version_is_the_package_version():
     from nnviz.cli import version
@@ -154,6 +185,27 @@ def test_help_shows_the_defaults_a_newcomer_looks_for(capsys):
         out = " ".join(capsys.readouterr().out.split())
         for text in expected:
             assert text in out, (command, text)
+
+
+def test_a_required_option_says_so_once(capsys):
+    from nnviz.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "a model.npz written by nnviz (required)" in out and "(required) (required)" not in out
+
+
+def test_every_pip_extra_the_readme_names_exists():
+    """README's `pip install -e ".[bench]"` (PyTorch for the benchmark) names a real extra."""
+    import re
+    import tomllib
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    named = set(re.findall(r'install -e "?\.\[([\w,-]+)\]', (REPO / "README.md").read_text(encoding="utf-8")))
+    assert {"test", "bench"} <= {e for group in named for e in group.split(",")}
+    assert all(e in extras for group in named for e in group.split(",")), (named, sorted(extras))
+    assert any(spec.startswith("torch") for spec in extras["bench"])
 
 
 def test_mnist_c_has_one_spelling(capsys):

@@ -1,5 +1,6 @@
-"""A run that trains but learns nothing is said, not hidden: stuck at chance with saturated outputs
-(η = 1000 on nielsen), and dead output units (a class never predicted, its sigmoid saturated)."""
+"""A run that trains but learns nothing is said, not hidden: stuck at chance with saturated
+outputs (η = 1000 on nielsen; η = 30 with cross-entropy), and dead output units (a class never
+predicted, its sigmoid saturated)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ def test_saturated_outputs_at_chance_are_stuck_and_suggest_the_presets_rate():
                     epoch=1) is None
 
 
+def test_a_cross_entropy_run_answering_one_class_with_certainty_is_stuck():
+    """Softmax probabilities of 0 or 1 at chance: the output error a − y is large, not vanishing, so
+    the message names what did stop (the hidden units) and the one answer given to every input."""
+    values = np.zeros((1000, K))
+    values[:, 7] = 1.0
+    labels = np.arange(1000) % K
+    health = diagnose(values, np.full(1000, 7), labels, accuracy=0.1, n_classes=K, epoch=2, sigmoid_outputs=False,
+                      learning_rate=30.0, preset_learning_rate=3.0, cross_entropy=True)
+    assert health.kind == STUCK and health.suggested_learning_rate == 3.0
+    assert "100% of the output probabilities at 0 or 1, answering class 7 for 100% of the inputs" in health.message
+    assert "hidden units saturated or dead" in health.message and "σ'(z)" not in health.message
+    assert health.message.endswith("The learning rate 30 is probably far too large: try 3.")
+    # Spread answers name no class; probabilities that still move are no stuck run.
+    spread = diagnose(values, labels, labels[::-1], accuracy=0.1, n_classes=K, epoch=2, sigmoid_outputs=False,
+                      cross_entropy=True)
+    assert spread.kind == STUCK and "answering" not in spread.message
+    assert diagnose(np.full((1000, K), 0.1), labels, labels, accuracy=0.1, n_classes=K, epoch=1,
+                    sigmoid_outputs=False, cross_entropy=True) is None
+
+
 def test_a_never_predicted_saturated_unit_is_named_with_its_empty_column():
     values, labels = healthy_outputs()
     values[:, 7] = 1e-4  # unit 7's weighted input far below 0 for every input
@@ -83,6 +104,19 @@ def test_the_trainer_finds_a_stuck_run_after_an_epoch_and_the_record_carries_it(
     trainer.step_epoch()
     assert trainer.health is not None and trainer.health.kind == STUCK and trainer.health.epoch == 1
     assert build_record(trainer).health == trainer.health
+
+
+def test_the_trainer_finds_a_stuck_cross_entropy_run(small_nielsen):
+    """`--loss cross-entropy --lr 30`: its hidden sigmoids saturate and every input gets one class."""
+    trainer = small_nielsen(**{"model.loss": "cross-entropy", "optimizer.learning_rate": 30.0})
+    trainer.step_epoch()
+    trainer.step_epoch()
+    health = trainer.health
+    assert health is not None and health.kind == STUCK, trainer.last_eval["val"].accuracy
+    assert "output probabilities at 0 or 1" in health.message and health.suggested_learning_rate == 3.0
+    healthy = small_nielsen(**{"model.loss": "cross-entropy", "optimizer.learning_rate": 0.5})
+    healthy.step_epoch()
+    assert healthy.health is None and healthy.last_eval["val"].accuracy > 0.5
 
 
 def test_the_trainer_names_a_dead_output_unit(small_nielsen):

@@ -25,7 +25,7 @@ class HelpWithDefaults(argparse.HelpFormatter):
         if not action.option_strings or "default" in text or action.help is argparse.SUPPRESS:
             return text
         if action.required:
-            return f"{text} (required)"
+            return text if "(required)" in text else f"{text} (required)"
         if isinstance(action, (argparse._StoreTrueAction, argparse._AppendAction)) and not action.default:
             return f"{text} (default: {'off' if isinstance(action, argparse._StoreTrueAction) else 'none'})"
         if action.default is None or action.default is argparse.SUPPRESS:

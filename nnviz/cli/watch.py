@@ -15,7 +15,7 @@ from nnviz.core.errors import NnvizError
 from nnviz.core.run_follow import watched_folders
 from nnviz.core.run_status import STALL_SECONDS
 
-from nnviz.cli.arguments import CliError
+from nnviz.cli.arguments import USER_ERROR, CliError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,6 +43,13 @@ def command_watch(args: argparse.Namespace) -> int:
         raise CliError(f"--stall must be a positive number of seconds, got {args.stall:g}")
     if args.once:
         return _render_once(watched_folders(args.runs), Path(args.png), args.stall)
+    from nnviz.ui.display_check import display_problem  # Qt-free
+
+    problem = display_problem()
+    if problem:  # else Qt aborts, or (offscreen) a window nobody sees follows the runs forever
+        print(f"nnviz: {problem} Run folders without a window: `nnviz watch DIR --once --png OUT`.",
+              file=sys.stderr)
+        return USER_ERROR
     from nnviz.ui.watch_window import run_watch_window  # Qt is imported only for the window
 
     return run_watch_window([Path(p) for p in args.runs], stall_seconds=args.stall)

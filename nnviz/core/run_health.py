@@ -2,7 +2,10 @@
 
 - **Stuck at chance**: after an epoch the accuracy is at chance level (at most 1.5 / K) and nearly
   every output value is saturated (0 or 1): σ'(z) ≈ 0, so the gradients vanish and the weights stop
-  moving. A far too large learning rate does this (``nnviz train --preset nielsen --lr 1000``).
+  moving. A far too large learning rate does this (``nnviz train --preset nielsen --lr 1000``). With
+  the cross-entropy loss the output error a − y does not vanish; there the hidden units saturate or
+  die and the network gives (almost) every input the same confident answer (``--loss cross-entropy
+  --lr 30``).
 - **Dead output units** (sigmoid outputs): a class is (almost) never predicted right and its
   output unit's weighted input is saturated for almost every input (99 % of the sample). With the quadratic cost the unit's gradient carries
   the factor σ'(z) ≈ 0, so it learns very slowly; the confusion matrix shows an empty column.
@@ -50,7 +53,8 @@ def check_run_health(trainer) -> RunHealth | None:
     """The health of ``trainer`` after its last epoch's evaluation (None: nothing to say)."""
     split = next((s for s in ("val", "test") if s in trainer.last_eval and trainer.last_eval[s].total), None)
     model = trainer.config.model
-    activation = output_activation(model)
+    cross_entropy = model.loss == "cross-entropy"  # logits out; its output values are softmax probabilities
+    activation = "softmax" if cross_entropy else output_activation(model)
     if split is None or model.loss == "perceptron" or activation not in ("sigmoid", "softmax"):
         return None  # step or linear outputs have no σ'(z) to vanish
     result = trainer.last_eval[split]
@@ -59,15 +63,17 @@ def check_run_health(trainer) -> RunHealth | None:
     return diagnose(values, result.predictions, labels, accuracy=result.accuracy,
                     n_classes=trainer.dataset.n_classes, epoch=trainer.epoch, split=split,
                     sigmoid_outputs=activation == "sigmoid", learning_rate=trainer.learning_rate,
-                    preset_learning_rate=_preset_learning_rate(trainer), class_names=tuple(trainer.dataset.class_names))
+                    preset_learning_rate=_preset_learning_rate(trainer), class_names=tuple(trainer.dataset.class_names),
+                    cross_entropy=cross_entropy)
 
 
 def diagnose(values: np.ndarray, predictions: np.ndarray, labels: np.ndarray, *, accuracy: float,
              n_classes: int, epoch: int, split: str = "val", sigmoid_outputs: bool = True,
              learning_rate: float = 0.0, preset_learning_rate: float | None = None,
-             class_names: tuple[str, ...] = ()) -> RunHealth | None:
+             class_names: tuple[str, ...] = (), cross_entropy: bool = False) -> RunHealth | None:
     """The verdict from the output values ``(n, units)`` in [0, 1] of a sample of the split, and the
-    predicted and true class of every example of the split."""
+    predicted and true class of every example of the split. ``cross_entropy``: softmax probabilities
+    of a cross-entropy run, whose output error a − y does not vanish when they saturate."""
     if values.size == 0 or n_classes < 2 or not np.isfinite(accuracy):
         return None
     slopes = values * (1.0 - values)  # σ'(z) for a sigmoid output, ∂p/∂z for a softmax one
@@ -75,11 +81,18 @@ def diagnose(values: np.ndarray, predictions: np.ndarray, labels: np.ndarray, *,
     split_name = {"val": "validation", "test": "test"}.get(split, split)
     if accuracy <= chance_limit(n_classes) and share >= STUCK_SATURATED_SHARE:
         suggestion = _suggest(learning_rate, preset_learning_rate)
-        what = "σ'(z) ≈ 0" if sigmoid_outputs else "probabilities of 0 or 1"
-        message = (f"the run is stuck at chance: {split_name} accuracy {accuracy:.1%} after epoch {epoch} "
-                   f"(chance is {1 / n_classes:.0%}) with {share:.0%} of the output values saturated ({what}), "
-                   f"so the gradients vanish and the network learns nothing. The learning rate "
-                   f"{learning_rate:g} is probably far too large: try {suggestion:g}.")
+        at_chance = (f"the run is stuck at chance: {split_name} accuracy {accuracy:.1%} after epoch {epoch} "
+                     f"(chance is {1 / n_classes:.0%})")
+        if cross_entropy:  # the output error stays large: what stopped is the input reaching the output
+            message = (f"{at_chance} with {share:.0%} of the output probabilities at 0 or 1"
+                       f"{_one_answer(predictions, n_classes, class_names)}: its steps left the hidden units "
+                       f"saturated or dead, so the input barely reaches the output and the network learns "
+                       f"nothing.")
+        else:
+            what = "σ'(z) ≈ 0" if sigmoid_outputs else "probabilities of 0 or 1"
+            message = (f"{at_chance} with {share:.0%} of the output values saturated ({what}), so the gradients "
+                       f"vanish and the network learns nothing.")
+        message += f" The learning rate {learning_rate:g} is probably far too large: try {suggestion:g}."
         return RunHealth(STUCK, message, epoch, accuracy, split, share, suggested_learning_rate=suggestion)
     if not sigmoid_outputs or values.shape[1] != n_classes or n_classes < 3:
         return None
@@ -113,6 +126,15 @@ def _dead_message(dead: tuple[int, ...], predicted: np.ndarray, values: np.ndarr
     return (f"{units}: saturated{counts}. {inputs} the sigmoid output near {near} for almost every input, so "
             f"σ'(z) ≈ 0 and, with the quadratic cost, it learns very slowly; the confusion matrix has {columns}. "
             f"Another seed or the cross-entropy loss avoids it.")
+
+
+def _one_answer(predictions: np.ndarray, n_classes: int, class_names: tuple[str, ...]) -> str:
+    """", answering class 7 for 98% of the inputs" when one class gets most answers, else nothing."""
+    counts = np.bincount(np.asarray(predictions, dtype=np.int64), minlength=n_classes)
+    if counts.sum() == 0 or counts.max() < 0.5 * counts.sum():
+        return ""
+    top = int(counts.argmax())
+    return f", answering class {_unit_name(top, class_names)} for {counts[top] / counts.sum():.0%} of the inputs"
 
 
 def _suggest(learning_rate: float, preset_learning_rate: float | None) -> float:

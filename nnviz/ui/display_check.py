@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import socket
+import stat
 import sys
 from collections.abc import Callable, Mapping
 
@@ -60,15 +62,49 @@ def missing_xcb_packages(environ: Mapping[str, str] | None = None,
     return [package for soname, package in XCB_LIBRARIES.items() if not loads(soname)]
 
 
+def wayland_socket(environ: Mapping[str, str]) -> str:
+    """The socket a Wayland client connects to: $WAYLAND_DISPLAY, relative to $XDG_RUNTIME_DIR."""
+    name = environ.get("WAYLAND_DISPLAY", "")
+    if os.path.isabs(name):
+        return name
+    runtime = environ.get("XDG_RUNTIME_DIR", "")
+    return os.path.join(runtime, name) if runtime else ""
+
+
+def wayland_reachable(path: str) -> bool:
+    """A compositor listens on ``path`` (one connect and close: Qt would abort the process instead)."""
+    try:
+        if not path or not stat.S_ISSOCK(os.stat(path).st_mode):
+            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.settimeout(1.0)
+            client.connect(path)
+    except OSError:
+        return False
+    return True
+
+
 def display_problem(environ: Mapping[str, str] | None = None,
-                    loads: Callable[[str], bool] = _loads) -> str | None:
+                    loads: Callable[[str], bool] = _loads,
+                    reaches_wayland: Callable[[str], bool] = wayland_reachable) -> str | None:
     """One line saying why the window cannot open here and what to do instead, or None."""
     environ = os.environ if environ is None else environ
     platform = _platform(environ)
     if platform and platform not in ("xcb", "wayland", "wayland-egl"):
         return None  # offscreen, vnc, eglfs, ...: the user chose where the window goes
+    stale = ""
+    wayland = environ.get("WAYLAND_DISPLAY", "")
+    if wayland and platform != "xcb" and sys.platform.startswith("linux") \
+            and not reaches_wayland(wayland_socket(environ)):
+        # A WAYLAND_DISPLAY left over (su, sudo, tmux after logout): Qt tries it, falls back to X11
+        # and aborts when that fails too. Judge the rest as if it were unset, as Qt does.
+        stale = f"WAYLAND_DISPLAY={wayland!r} has no compositor listening"
+        if platform.startswith("wayland"):
+            return f"cannot connect to the Wayland display: {stale}. {HEADLESS_HINT}"
+        environ = {key: value for key, value in environ.items() if key != "WAYLAND_DISPLAY"}
     if not has_display(environ):
-        return f"the window needs a display and there is none (DISPLAY and WAYLAND_DISPLAY are unset). {HEADLESS_HINT}"
+        why = f"DISPLAY is unset and {stale}" if stale else "DISPLAY and WAYLAND_DISPLAY are unset"
+        return f"the window needs a display and there is none ({why}). {HEADLESS_HINT}"
     missing = missing_xcb_packages(environ, loads)
     if missing:
         return (f"Qt's X11 plugin cannot load: install its libraries with "
