@@ -11,6 +11,7 @@ from nnviz.core.lessons.xray import PRESETS, random_network, xray_pass
 from nnviz.ui.labs.registry import LABS, load_lab
 from nnviz.ui.labs.xray import XrayLab
 from nnviz.ui.labs.xray_explain import short
+from nnviz.ui import theme
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -348,5 +349,5 @@ def test_a_wide_layers_gradient_table_shows_each_numeric_gradient_too(qtbot, lab
     text = lab.detail.text()
     for j, k in [(0, 0), (5, 1), (3, 3)]:
         analytic, numeric = short(p.dW[j, k]), short(p.dW_numeric[j, k])
-        assert f"<b>{analytic}</b>" in text and f"'color:#555'>{numeric}</span>" in text
+        assert f"<b>{analytic}</b>" in text and f"'color:{theme.GREY_70}'>{numeric}</span>" in text
     assert "its central difference in grey" in text

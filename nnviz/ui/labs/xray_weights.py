@@ -73,7 +73,9 @@ class WeightTables(QtWidgets.QWidget):
                     item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
                     table.setItem(j, k, item)
             table.resizeRowsToContents()
-            height = table.horizontalHeader().height() + sum(table.rowHeight(j) for j in range(units)) + 4
+            header = table.horizontalHeader()  # not laid out yet: its hint may exceed its height
+            height = (max(header.height(), header.sizeHint().height()) + sum(table.rowHeight(j) for j in range(units))
+                      + 2 * table.frameWidth() + 2)
             if wide:
                 height += table.horizontalScrollBar().sizeHint().height()
             table.setFixedHeight(height)
