@@ -11,6 +11,7 @@ import re
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from nnviz.ui.frame_budget import MIN_RATE, PRESENTATION_MIN_RATE
 from nnviz.ui import settings as stored
 from nnviz.ui import theme
 
@@ -107,6 +108,8 @@ class Presentation(QtCore.QObject):
         self.window.docks["controls"].setVisible(not on)
         self.window.probe_bar.setVisible(not on)
         self.fit_tabs()
+        self.window.worker.send("set_snapshot_rate", self.window.frame_budget.set_min_rate(
+            PRESENTATION_MIN_RATE if on else MIN_RATE))
         current = self.window.docks.get(self.current)
         if current is not None and current.isVisible():
             current.raise_()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.record import RunRecord
 
@@ -38,23 +38,77 @@ def accuracy_text(snapshot: RunRecord) -> str:
     return ""
 
 
+class StatusText(QtWidgets.QWidget):
+    """Wrapped status text that changes ten times a second without re-laying the window out.
+
+    A word-wrapped QLabel asks its layout for a new size at every ``setText``: the status bar was laid
+    out and painted again at each frame, which cost as much as drawing the curves. This one only
+    repaints; its height is chosen when its width or font changes, for ``template`` (the longest
+    text it shows), and grows only if a text needs more lines still. It wraps rather than widening
+    the window past a projector's screen."""
+
+    def __init__(self, text: str, template: str) -> None:
+        super().__init__()
+        self._text = text
+        self.template = template
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(200)
+        self._fit_height()
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 (as QLabel)
+        if text == self._text:
+            return
+        self._text = text
+        if self.text_height(text) > self.height():
+            self._fit_height()
+        self.update()
+
+    def text_height(self, text: str) -> int:
+        """Height ``text`` needs, wrapped at the widget's width."""
+        rect = QtCore.QRect(0, 0, max(self.width(), 1), 100_000)
+        return self.fontMetrics().boundingRect(rect, int(QtCore.Qt.TextFlag.TextWordWrap), text).height()
+
+    def _fit_height(self) -> None:
+        height = max(self.text_height(self.template), self.text_height(self._text), self.fontMetrics().height())
+        if height != self.maximumHeight():
+            self.setFixedHeight(height)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
+        return QtCore.QSize(self.minimumWidth(), self.maximumHeight())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # presentation mode
+            self._fit_height()
+        super().changeEvent(event)
+
+    def paintEvent(self, _event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QtGui.QPainter(self)
+        painter.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+        flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(self.rect(), int(flags) | int(QtCore.Qt.TextFlag.TextWordWrap), self._text)
+
+
+# The longest texts each part shows: their height is kept, so a frame never changes the layout.
+RUN_TEMPLATE = "Epoch 888 / 888 · batch 88,888 / 88,888 · iteration 88,888,888 · 888,888 samples/s · diverged"
+ACCURACY_TEMPLATE = "validation accuracy 100.0% after epoch 888 · train measured on 88,888 examples"
+
+
 class RunStatusBar(QtWidgets.QStatusBar):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.run_label = QtWidgets.QLabel("no run")
-        # It wraps onto a second line rather than widening the window past a projector's screen.
-        self.run_label.setWordWrap(True)
-        self.run_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        self.run_label.setMinimumWidth(200)
+        self.run_label = StatusText("no run", RUN_TEMPLATE)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFixedWidth(220)
         self.progress.setFormat("epoch %p%")
         self.progress.setToolTip("Progress through the current epoch")
-        self.accuracy_label = QtWidgets.QLabel()
-        self.accuracy_label.setWordWrap(True)  # "· train measured on …" made it wider than a projector
-        self.accuracy_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                          QtWidgets.QSizePolicy.Policy.Preferred)
-        self.accuracy_label.setMinimumWidth(200)
+        self.accuracy_label = StatusText("", ACCURACY_TEMPLATE)
         self.addPermanentWidget(self.run_label, 1)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.accuracy_label, 1)

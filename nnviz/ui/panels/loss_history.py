@@ -163,6 +163,20 @@ class LossHistory:
         middle = 0.5 * (self.x_first[:b] + self.x_last[:b])
         return np.repeat(middle, 2), np.column_stack((self.lo[:b], self.hi[:b])).ravel()
 
+    def column_band(self, x_start: float, x_end: float, columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, lowest, highest) loss per pixel column of a view showing x_start..x_end in ``columns``
+        pixels: at most one value each per column, so a frame hands the plot a few hundred points,
+        not 16,384, and the band is exactly what each column spans (min/max, no sampling)."""
+        b = self.buckets
+        if b == 0 or x_end <= x_start or columns < 1:
+            return np.zeros(0), np.zeros(0, np.float32), np.zeros(0, np.float32)
+        middle = 0.5 * (self.x_first[:b] + self.x_last[:b])
+        width = (x_end - x_start) / columns
+        column = np.clip(((middle - x_start) / width).astype(np.int64), 0, columns - 1)
+        starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])  # buckets are in x order
+        return (x_start + (column[starts] + 0.5) * width, np.fmin.reduceat(self.lo[:b], starts),
+                np.fmax.reduceat(self.hi[:b], starts))
+
     def smooth_curve(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x_last[: self.buckets], self.smooth[: self.buckets]
 
