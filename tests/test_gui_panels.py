@@ -8,11 +8,11 @@ from PySide6 import QtGui
 
 import nnviz.ui  # noqa: F401  (the refcount guard, before any Qt call)
 from nnviz.core.errors import ExportError
+from nnviz.core.loss_history import smooth_continue
 from nnviz.core.presets import preset_config
 from nnviz.core.trainer import Trainer
 from nnviz.ui import theme
 from nnviz.ui.panels import create_panels
-from nnviz.ui.panels.loss_history import smooth_continue
 from nnviz.ui.panels.mosaic import tile_images
 from nnviz.ui.status import status_text
 from nnviz.core.record import build_record

@@ -37,7 +37,7 @@ def window(qtbot, tmp_path):
 
 
 def test_the_windows_run_is_written_as_it_trains(qtbot, window, tmp_path):
-    from nnviz.core.run_follow import RunFollower
+    from nnviz.core.run_folder.follow import RunFollower
 
     saved: list[str] = []
     window.worker.run_saved.connect(saved.append)

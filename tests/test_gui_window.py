@@ -264,18 +264,44 @@ def test_divergence_offers_a_smaller_learning_rate(qtbot, tmp_path, shared_data_
         close_window(window)
 
 
+def reopened(qtbot, tmp_path, data_dir) -> MainWindow:
+    """The window of the next start (the same settings file), ready; closed again if it never is."""
+    settings = QtCore.QSettings(str(tmp_path / "nnviz.ini"), QtCore.QSettings.Format.IniFormat)
+    again = MainWindow(data_dir=str(data_dir), settings=settings)
+    again.show()
+    try:
+        qtbot.waitUntil(lambda: again.state == "ready", timeout=TIMEOUT)
+    except BaseException:
+        close_window(again)
+        raise
+    return again
+
+
 def test_settings_and_layout_are_remembered(qtbot, tmp_path, shared_data_dir):
     window = open_window(qtbot, tmp_path, shared_data_dir, small_config())
     window.controls.epochs.setValue(3)
     window.docks["confusion"].close()
     close_window(window)
-    settings = QtCore.QSettings(str(tmp_path / "nnviz.ini"), QtCore.QSettings.Format.IniFormat)
-    again = MainWindow(data_dir=str(shared_data_dir), settings=settings)
-    again.show()
+    again = reopened(qtbot, tmp_path, shared_data_dir)
     try:
-        qtbot.waitUntil(lambda: again.state == "ready", timeout=TIMEOUT)
         assert again.config.training.epochs == 3 and again.config.data.train_size == 2000
         assert not again.docks["confusion"].isVisible()
+    finally:
+        close_window(again)
+
+
+def test_a_new_network_asked_for_just_before_closing_is_the_run_opened_next_time(qtbot, tmp_path,
+                                                                               shared_data_dir):
+    """The window holds no config of its own and never reads the worker's: the run the worker built
+    while the window closed still reaches the controls, and is the one remembered."""
+    window = open_window(qtbot, tmp_path, shared_data_dir, small_config())
+    assert window.config.training.seed != 7
+    window.controls.seed.setValue(7)  # a new network: the worker builds it while the window closes
+    close_window(window)
+    again = reopened(qtbot, tmp_path, shared_data_dir)
+    try:
+        assert again.config.training.seed == 7 and again.controls.seed.value() == 7
+        assert again.config.data.train_size == 2000
     finally:
         close_window(again)
 

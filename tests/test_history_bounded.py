@@ -9,7 +9,7 @@ from nnviz.core.history import History
 from nnviz.core.live_run import _iteration_losses
 from nnviz.core.presets import preset_config
 from nnviz.core.record import build_record
-from nnviz.core.run_log import format_losses
+from nnviz.core.run_folder.streams import format_losses
 from nnviz.core.trainer import Trainer
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.ui.panels.loss_history import LossHistory, smooth_continue
+from nnviz.core.loss_history import LossHistory, smooth_continue
 
 
 def feed(history: LossHistory, losses: np.ndarray, seed: int = 0, weight: float = 0.6) -> None:

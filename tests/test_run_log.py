@@ -19,7 +19,7 @@ import pytest
 
 import nnviz.log as nlog
 from nnviz.core.run_folder import load_record, load_run
-from nnviz.core.run_follow import CsvFollower, RunFollower, follow_until_caught_up, read_record
+from nnviz.core.run_folder.follow import CsvFollower, RunFollower, follow_until_caught_up, read_record
 from nnviz.core.run_status import judge
 
 REPO = Path(__file__).resolve().parents[1]
@@ -281,3 +281,23 @@ def test_a_folder_still_to_appear_is_waited_for_and_a_live_writers_folder_is_not
                                env={**os.environ, "PYTHONPATH": str(REPO)})
         assert other.returncode != 0 and "another running process" in other.stderr
     assert load_run(tmp_path / "later").state == "finished"
+
+
+def test_the_documented_import_path_reads_a_logged_run(tmp_path):
+    """README tells students ``from nnviz.core.run_follow import read_record``: it stays a working
+    path to the readers, which live beside the writers in ``nnviz.core.run_folder``."""
+    from nnviz.core.run_follow import RunFollower as DocumentedFollower, read_record as documented_read_record
+
+    assert documented_read_record is read_record and DocumentedFollower is RunFollower
+    folder = tmp_path / "mine"
+    labels = np.array([0, 1, 2, 2, 1])
+    with nlog.open_run(folder, config={"hidden": [4]}) as run:
+        for loss in (0.75, 0.5, 0.25):
+            run.log(loss=loss)
+        run.snapshot(weights=np.ones((4, 9)), labels=labels, predictions=np.array([0, 1, 2, 1, 1]))
+        run.log_epoch(epoch=1, val_accuracy=0.8)
+    record = documented_read_record(folder)
+    np.testing.assert_array_equal(record.train_loss, np.float32([0.75, 0.5, 0.25]))
+    assert record.epochs.val_accuracy.tolist() == [0.8]
+    assert record.confusion[2].tolist() == [0, 1, 1] and record.confusion.sum() == 5
+    assert record.state == "finished"

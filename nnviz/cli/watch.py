@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from nnviz.core.errors import NnvizError
-from nnviz.core.run_follow import watched_folders
+from nnviz.core.run_folder.follow import watched_folders
 from nnviz.core.run_status import STALL_SECONDS
 
 from nnviz.cli.arguments import USER_ERROR, CliError
@@ -64,7 +64,7 @@ def _render_once(folders: list[Path], out: Path, stall_seconds: float) -> int:
     folders = [f for f in folders if f.is_dir()]
     if not folders:
         raise NnvizError("no run folder to render")
-    from nnviz.core.run_follow import RunFollower, follow_until_caught_up
+    from nnviz.core.run_folder.follow import RunFollower, follow_until_caught_up
     from nnviz.ui.offscreen import ensure_app
     from nnviz.ui.watch_view import RunView, lay_out_offscreen
 

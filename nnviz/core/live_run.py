@@ -33,7 +33,7 @@ from nnviz.core.model_io import save_model
 from nnviz.core.record import build_record
 from nnviz.core.run_folder import CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_FILE, final_metrics, \
     read_metrics_csv, write_run_folder
-from nnviz.core.run_log import DIVERGED, FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, STREAM_FILES, \
+from nnviz.core.run_folder.streams import DIVERGED, FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, STREAM_FILES, \
     CsvAppender, csv_text, format_losses, remove_stream_files, write_snapshot, write_state
 from nnviz.core.run_status import writer_gone
 

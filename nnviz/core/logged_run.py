@@ -26,9 +26,9 @@ import tomli_w
 from nnviz.core.config import RunConfig
 from nnviz.core.errors import ConfigError
 from nnviz.core.metrics import confusion_matrix
-from nnviz.core.run_status import writer_alive
-from nnviz.core.run_log import FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, CsvAppender, \
+from nnviz.core.run_folder.streams import FINISHED, INTERRUPTED, ITERATIONS_CSV, RUNNING, CsvAppender, \
     remove_stream_files, write_snapshot, write_state
+from nnviz.core.run_status import writer_alive
 
 LOGGED_PRESET = "logged"
 # A student's names for settings nnviz knows: mapped into config.toml so `nnviz compare` labels

@@ -25,7 +25,7 @@ from nnviz.core.errors import NnvizError
 
 from nnviz.sweep.axes import SweepRun
 from nnviz.core.run_folder import METRICS_CSV, run_state
-from nnviz.core.run_follow import CsvFollower
+from nnviz.core.run_folder.follow import CsvFollower
 from nnviz.sweep.sweep_folder import LOG_FILE, PACKAGE_ROOT, RunOutcome, last_error_line, train_command
 
 SCRIPT_NAME = "sweep.sbatch"

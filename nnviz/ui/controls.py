@@ -68,6 +68,8 @@ class ControlPanel(QtWidgets.QScrollArea):
     def __init__(self, data_dir: str | None = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
+        # The settings in force: the worker's config as it last reported it (a run built, a live
+        # change). The window reads it from here and keeps no copy of its own.
         self.config: RunConfig | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
@@ -222,6 +224,19 @@ class ControlPanel(QtWidgets.QScrollArea):
         return box
 
     # --- showing a config --------------------------------------------------------------------
+    @QtCore.Slot(object)
+    def show_run(self, info: RunInfo) -> None:
+        """A run the worker built: its settings, now the ones in force, and its architecture."""
+        self.set_config(info.config)
+        self.set_run_info(info)
+
+    @QtCore.Slot(object)
+    def keep_config(self, config: RunConfig) -> None:
+        """The worker's config after a live change: the settings in force from now on. The widgets
+        show them already (the change came from them); setting them again could step back a spin
+        box still being turned."""
+        self.config = config
+
     def set_config(self, config: RunConfig) -> None:
         """Show ``config`` in the widgets without emitting any change."""
         self.config = config

@@ -48,7 +48,6 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         self.settings = settings if settings is not None else stored.default_settings()
         self.data_dir = data_dir = data_dir or stored.saved_data_dir(self.settings)
         self.autostart = autostart
-        self.config: RunConfig | None = None  # the run the worker holds
         self.run_info: RunInfo | None = None
         self.state = "empty"
         self.last_snapshot = None
@@ -107,6 +106,8 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         # Worker signals go to slots of GUI-thread objects, queued explicitly: PySide6 may otherwise
         # call a Python method (and always a lambda) directly in the emitting worker thread.
         queued = QtCore.Qt.ConnectionType.QueuedConnection
+        w.run_loaded.connect(self.controls.show_run, queued)  # first: the controls hold the config in force
+        w.config_changed.connect(self.controls.keep_config, queued)
         w.snapshot_ready.connect(self.on_snapshot, queued)
         w.run_loaded.connect(self.on_run_loaded, queued)
         w.state_changed.connect(self.on_state_changed, queued)
@@ -185,9 +186,7 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
 
     @QtCore.Slot(object)
     def on_run_loaded(self, info: RunInfo) -> None:
-        self.run_info, self.config = info, info.config
-        self.controls.set_config(info.config)
-        self.controls.set_run_info(info)
+        self.run_info = info  # the controls took its config and architecture already
         self.status.total_epochs = info.config.training.epochs
         for panel in self.panels.values():
             panel.clear()
@@ -304,11 +303,14 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
             self.twin.send("set_live", name, value)  # keep A and B different in one setting only
 
     def on_config_changed(self, config: RunConfig) -> None:
-        """The worker's config after a live change: the settings in force, shown and remembered."""
-        self.config = config
-        self.controls.config = config
+        """The worker's config after a live change (the controls keep it): shown and remembered."""
         self.status.total_epochs = config.training.epochs
         self.remember(config)
+
+    @property
+    def config(self) -> RunConfig | None:
+        """The settings in force, as the worker last reported them; the controls hold them."""
+        return self.controls.config
 
     def on_config_edited(self, config: RunConfig) -> None:
         """A change that needs a new network: ask first if the current run has progressed."""
@@ -386,9 +388,10 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         self.worker.send("quit")
         self.thread.quit()
         ended = self.thread.wait(timeout_ms)
-        if ended and self.worker.config is not None:  # a live change still on its way is kept too
-            self.remember(self.worker.config)
-            self.settings.sync()
+        if ended:  # a run or live change the worker reported just before quitting reaches the controls
+            QtCore.QCoreApplication.sendPostedEvents(self.controls, QtCore.QEvent.Type.MetaCall)
+        if ended and self.config is not None:
+            self.remember(self.config), self.settings.sync()
         return ended and twin_ended
 
 

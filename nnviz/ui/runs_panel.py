@@ -24,7 +24,7 @@ from nnviz.core.errors import NnvizError
 from nnviz.sweep.compare import differing_settings, label_runs
 from nnviz.ui import theme
 from nnviz.core.run_folder import METRICS_JSON, RunData, is_run_folder, list_run_folders, load_run
-from nnviz.core.run_log import STREAM_FILES
+from nnviz.core.run_folder.streams import STREAM_FILES
 from nnviz.core.run_status import judge
 
 # The accuracy column is the validation split's at the last epoch (the test set stays unseen); a run

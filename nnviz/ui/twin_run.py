@@ -18,11 +18,11 @@ from nnviz.core.config import HIDDEN_ACTIVATIONS, RunConfig
 from nnviz.core.errors import NnvizError
 from nnviz.core.losses import LOSSES
 from nnviz.core.live_settings import LIVE_SETTINGS
+from nnviz.core.loss_history import LossHistory
 from nnviz.core.record import RunRecord
 
 from nnviz.ui.controls import parse_hidden
 from nnviz.ui.panels.curves import CurveOverlay, starts_over, tail_continues, tail_x
-from nnviz.ui.panels.loss_history import LossHistory
 from nnviz.ui.session_runs import default_runs_folder, overlay_from_epochs
 from nnviz.ui.window_run_folder import WindowRunFolder
 from nnviz.ui.worker import TrainingWorker

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from nnviz.core.run_follow import RunFollower
+from nnviz.core.run_folder.follow import RunFollower
 
 from nnviz.ui import theme
 from nnviz.ui.figure_export import check_folder

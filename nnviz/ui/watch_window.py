@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.run_folder import is_run_folder, list_run_folders
-from nnviz.core.run_follow import RunFollower
+from nnviz.core.run_folder.follow import RunFollower
 from nnviz.core.run_status import STALL_SECONDS
 
 from nnviz.ui import theme

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from nnviz.core.errors import NnvizError
 from nnviz.core.live_run import INTERRUPTED, LiveRunWriter, plan_run_folder
-from nnviz.core.run_log import DIVERGED, FINISHED
+from nnviz.core.run_folder.streams import DIVERGED, FINISHED
 
 
 class WindowRunFolder:

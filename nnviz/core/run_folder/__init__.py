@@ -5,8 +5,11 @@
 run with its size: the mark that the run ended). All written atomically.
 
 This package writes them (``writing``) and reads them back (``reading``: the Runs dock, ``nnviz
-compare``, sweeps), so a reader gets exactly what the trainer wrote. A *sweep folder* holds run
-folders, and optionally ``sweep.json`` listing them in grid order.
+compare``, sweeps), so a reader gets exactly what the trainer wrote. A folder written while the run
+goes (``nnviz train``, ``nnviz.log``) also holds append-only streams (``streams``: per-iteration
+scalars, the latest snapshot, the run's state), which ``follow`` reads while they grow (``nnviz
+watch``, the Runs dock). A *sweep folder* holds run folders, and optionally ``sweep.json`` listing
+them in grid order.
 """
 
 from nnviz.core.run_folder.files import CONFIG_FILE, METRICS_CSV, METRICS_JSON, MODEL_FILE

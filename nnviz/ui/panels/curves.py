@@ -9,13 +9,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from nnviz.core.loss_history import LossHistory, smooth_continue
 from nnviz.core.record import RunRecord
 
 from nnviz.ui import theme
 from nnviz.ui.panels.base import Panel
 from nnviz.ui.panels.curve_marks import CurveMarks, overlays_last_x, overlays_top
 from nnviz.ui.panels.legend import RowLegend
-from nnviz.ui.panels.loss_history import LossHistory, smooth_continue
 
 SPLITS = (("train", theme.TRAIN_COLOUR, "o"), ("val", theme.VAL_COLOUR, "s"), ("test", theme.TEST_COLOUR, "t"))
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}

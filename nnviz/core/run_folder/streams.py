@@ -28,13 +28,14 @@ from typing import Any
 import numpy as np
 
 from nnviz.core.atomic import atomic_write, atomic_write_bytes
+from nnviz.core.run_folder.files import METRICS_CSV, METRICS_JSON, MODEL_FILE
 
 ITERATIONS_CSV = "iterations.csv"
 SNAPSHOT_JSON = "snapshot.json"
 SNAPSHOT_ARRAYS = {"first_layer_weights": "first_layer_weights.npy", "filter_images": "filter_images.npy",
                    "confusion": "confusion.npy"}
 RUNNING, FINISHED, INTERRUPTED, DIVERGED = "running", "finished", "interrupted", "diverged"
-STREAM_FILES = ("metrics.csv", ITERATIONS_CSV, SNAPSHOT_JSON, "metrics.json", *SNAPSHOT_ARRAYS.values())
+STREAM_FILES = (METRICS_CSV, ITERATIONS_CSV, SNAPSHOT_JSON, METRICS_JSON, *SNAPSHOT_ARRAYS.values())
 
 
 def csv_text(value: Any) -> str:
@@ -159,12 +160,12 @@ def write_state(folder: Path, metrics: dict[str, Any]) -> None:
     clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
     clean.update(writer_identity())
     text = json.dumps(clean, indent=2, default=_json_default)
-    atomic_write_bytes(Path(folder) / "metrics.json", (text + "\n").encode())
+    atomic_write_bytes(Path(folder) / METRICS_JSON, (text + "\n").encode())
 
 
 def remove_stream_files(folder: Path, keep: tuple[str, ...] = ()) -> None:
     """Clear what an earlier run left in ``folder`` before a new one starts writing there."""
-    for name in (*STREAM_FILES, "model.npz", "checkpoint.npz"):
+    for name in (*STREAM_FILES, MODEL_FILE, "checkpoint.npz"):
         if name not in keep:
             try:
                 (Path(folder) / name).unlink()
