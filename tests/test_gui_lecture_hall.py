@@ -114,6 +114,48 @@ def test_presentation_mode_by_key_is_large_and_remembered(qtbot, window, tmp_pat
     assert window.docks["controls"].isVisible()
 
 
+class LayoutRequests(QtCore.QObject):
+    """Counts the layout requests a widget receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_presentation_mode_draws_at_least_ten_frames_a_second_and_steps_relayout_nothing(qtbot, window):
+    """F5 sets the frame rate's floor to 10 a second (smooth for the class, whatever a frame costs);
+    each frame's status text repaints its line without laying the window out again."""
+    assert window.frame_budget.min_rate < 10
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
+    try:
+        assert window.frame_budget.min_rate == 10 and window.frame_budget.rate >= 10
+        window.frame_budget.restart()
+        window.frame_budget._mark = (window.frame_budget._mark[0] - 1.0, 0.0)
+        window.frame_budget.add_frame(0.9)  # frames that took 90 % of the time: far over the budget
+        assert window.frame_budget.update() is None or window.frame_budget.rate >= 10
+        assert window.frame_budget.rate >= 10
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_B)  # the first snapshot of the run
+        qtbot.waitUntil(lambda: window.last_snapshot.iteration == 1, timeout=TIMEOUT)
+        qtbot.wait(100)
+        counter, frames = LayoutRequests(), []
+        window.statusBar().installEventFilter(counter)
+        window.frame_finished.connect(lambda: frames.append(window.status.run_label.text()))
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)  # train at full speed
+        qtbot.waitUntil(lambda: len(set(frames)) >= 5, timeout=TIMEOUT)
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
+        assert counter.count == 0
+        label = window.status.run_label
+        assert label.text_height(label.text()) <= label.height()  # the whole line is shown
+    finally:
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
+    assert window.frame_budget.min_rate < 10
+
+
 LAYOUT_PROBE = r"""
 import json, sys
 from PySide6 import QtCore, QtWidgets
@@ -145,6 +187,13 @@ for label in window.findChildren(QtWidgets.QLabel):
     top_left = label.mapTo(window, QtCore.QPoint(0, 0))
     labels.append([label.text()[:40], top_left.x(), top_left.y(), label.width(), label.height(),
                    label.sizeHint().width(), label.wordWrap(), id(label.parentWidget())])
+from nnviz.ui.status import StatusText
+for text in window.findChildren(StatusText):  # wrapped status lines: inside the window, never cut
+    if text.isVisible() and text.text().strip():
+        top_left = text.mapTo(window, QtCore.QPoint(0, 0))
+        labels.append([text.text()[:40], top_left.x(), top_left.y(), text.width(), text.height(),
+                       text.sizeHint().width(), True, id(text.parentWidget())])
+        assert text.text_height(text.text()) <= text.height(), (text.text(), text.height())
 docks = {name: [dock.width(), dock.height()] for name, dock in window.docks.items()
          if dock.isVisible() and not dock.visibleRegion().isEmpty()}  # tabs behind are moved off screen
 print(json.dumps({"area": [area.width(), area.height()], "frame": [frame.x(), frame.y(), frame.width(), frame.height()],

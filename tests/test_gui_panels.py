@@ -160,6 +160,33 @@ def test_a_long_runs_whole_curve_starts_at_the_oldest_loss_kept(panels):
     np.testing.assert_allclose(loss, np.append(whole.train_loss, tail.train_loss), rtol=1e-6)
 
 
+def test_raw_losses_are_a_line_then_one_stroke_per_pixel_column_reaching_its_extremes(panels, qtbot):
+    """A few batches are drawn loss by loss; a long run, as one vertical stroke per pixel column from
+    the column's lowest to its highest loss (a frame hands the plot hundreds of points, not 16,384)."""
+    from dataclasses import replace
+    trainer = trained("xor-mlp", batches=10)
+    curves = panels["curves"]
+    first = build_record(trainer, probe_index=0)
+    curves.show_snapshot(first)
+    x, y = curves.raw.getData()
+    assert x.size == 10 and curves.raw.opts["connect"] == "all"  # every step visible
+    np.testing.assert_allclose(y, first.train_loss, rtol=1e-6)
+    rng = np.random.default_rng(0)
+    losses = rng.gamma(1.0, 0.2, 200_000).astype(np.float32)
+    losses[150_000] = 9.0
+    long = replace(first, train_loss=losses, iteration=200_000, loss_offset=0, losses_kept_from=0,
+                   iterations_per_epoch=10_000.0, epoch=20, batch_in_epoch=0)
+    curves.show_snapshot(long)
+    qtbot.waitUntil(lambda: curves.loss_plot.vb.width() > 100)
+    curves.show_snapshot(replace(long, train_loss=losses[:0], loss_offset=200_000))  # a frame at its width
+    x, y = curves.raw.getData()
+    columns = int(curves.loss_plot.vb.width())
+    assert curves.raw.opts["connect"] == "pairs" and x.size <= 2 * columns
+    assert np.all(x[0::2] == x[1::2]) and np.all(y[0::2] <= y[1::2])  # vertical strokes, low to high
+    assert y.max() == np.float32(9.0) and y.min() == losses.min()  # the spike and the lowest loss are drawn
+    assert np.all(np.diff(x[0::2]) > 0)
+
+
 @pytest.mark.parametrize("preset", ["perceptron-blobs", "perceptron-xor", "xor-mlp", "xor-hand"])
 def test_two_dimensional_presets_draw_without_errors(panels, preset, tmp_path):
     trainer = trained(preset)

@@ -75,3 +75,24 @@ def test_diverged_losses_do_not_hide_the_band():
     assert np.all(lo == 1.0)  # NaN ignored by the min
     assert np.isinf(history.hi[: history.buckets]).sum() == 1
     assert np.all(np.isfinite(history.means()))
+
+
+def test_a_columns_band_is_the_lowest_and_highest_loss_of_the_buckets_in_it():
+    rng = np.random.default_rng(4)
+    losses = rng.gamma(1.0, 0.2, 50_000).astype(np.float32)
+    losses[31_000] = 7.5  # a spike: its column must reach it
+    history = LossHistory(capacity=2048)
+    feed(history, losses)  # x = 1/500 ... 100 epochs
+    x, low, high = history.column_band(-2.0, 102.0, 400)
+    assert x.size <= 400 and low.size == high.size == x.size
+    assert np.all(np.diff(x) > 0) and x[0] > -2.0 and x[-1] < 102.0
+    # brute force: every bucket, by the column its middle falls in
+    b = history.buckets
+    middle = 0.5 * (history.x_first[:b] + history.x_last[:b])
+    column = ((middle + 2.0) / (104.0 / 400)).astype(int)
+    for k in np.unique(column)[::37]:
+        at = np.argmin(np.abs(x - (-2.0 + (k + 0.5) * 104.0 / 400)))
+        assert low[at] == history.lo[:b][column == k].min()
+        assert high[at] == history.hi[:b][column == k].max()
+    assert high.max() == np.float32(7.5) and low.min() == losses.min()
+    assert history.column_band(0.0, 1.0, 0)[0].size == 0 and LossHistory().column_band(0.0, 1.0, 10)[0].size == 0
