@@ -198,7 +198,7 @@ docks = {name: [dock.width(), dock.height()] for name, dock in window.docks.item
          if dock.isVisible() and not dock.visibleRegion().isEmpty()}  # tabs behind are moved off screen
 print(json.dumps({"area": [area.width(), area.height()], "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
                   "window": [window.width(), window.height()], "compact": window._compact, "labels": labels,
-                  "docks": docks}))
+                  "docks": docks, "speed_shown": window.run_actions.speed.isVisible()}))
 window.grab().save(sys.argv[1] + ".png")
 window.close()
 """
@@ -244,7 +244,9 @@ def test_the_first_start_fits_every_lecture_hall_screen(tmp_path, shared_data_di
 
 def test_hi_dpi_and_presentation_mode_fit_a_projector(tmp_path, shared_data_dir):
     assert_fits(probe_layout(tmp_path, shared_data_dir, 1024, 768, dpr=2.0)[0])
-    assert_fits(probe_layout(tmp_path, shared_data_dir, 1024, 768, mode="presentation")[0])
+    presentation = probe_layout(tmp_path, shared_data_dir, 1024, 768, mode="presentation")[0]
+    assert_fits(presentation)
+    assert presentation["speed_shown"]  # the run bar's type fits it: Speed not hidden behind "»"
 
 
 def test_geometry_saved_on_a_big_screen_is_clamped_on_a_small_one(tmp_path, shared_data_dir):

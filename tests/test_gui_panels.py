@@ -218,3 +218,18 @@ def test_helpers_for_the_lecture_vocabulary(shared_data_dir):
     assert suggest_learning_rate(3.0) == pytest.approx(0.3)
     assert suggest_learning_rate(50.0) == pytest.approx(5.0)
     assert theme.nice_level(0.87) == 1.0 and theme.nice_level(1.2) == 1.5
+
+
+def test_a_title_too_wide_for_its_column_keeps_both_lines_each_cut_short(qtbot):
+    """cnn's probe title in presentation mode lost its second line: the two lines were cut as one
+    string, which left half of the "<br>" tag."""
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+    label = pg.LabelItem()
+    label.setGeometry(QtCore.QRectF(0, 0, 120, 60))
+    theme.fit_title(label, "test #0 of the validation split<br>true 7 · predicted 7 ✓ (99.9 %)")
+    lines = label.text.split("<br>")
+    assert len(lines) == 2 and lines[0].startswith("test #0") and lines[1].startswith("true")
+    assert all(line.endswith("…") for line in lines) and "<" not in "".join(lines).replace("<br>", "")
+    theme.fit_title(label, "a long title that does not fit", "short")
+    assert label.text == "short"

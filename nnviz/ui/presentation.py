@@ -108,6 +108,7 @@ class Presentation(QtCore.QObject):
         self.window.docks["controls"].setVisible(not on)
         self.window.probe_bar.setVisible(not on)
         self.fit_tabs()
+        self.fit_toolbars()
         self.window.worker.send("set_snapshot_rate", self.window.frame_budget.set_min_rate(
             PRESENTATION_MIN_RATE if on else MIN_RATE))
         current = self.window.docks.get(self.current)
@@ -121,6 +122,21 @@ class Presentation(QtCore.QObject):
         font.setPointSize(theme.BASE_SIZES[3])
         for bar in self.window.findChildren(QtWidgets.QTabBar):
             bar.setFont(font)
+
+    def fit_toolbars(self) -> None:
+        """The run bar in the largest type (up to the presentation size) that shows every button and
+        the speed box on the window's width: at 18 pt a 1024-pixel projector hid Speed behind "»"."""
+        bars = [bar for bar in self.window.findChildren(QtWidgets.QToolBar) if bar.isVisible()]
+        rows: dict[int, list[QtWidgets.QToolBar]] = {}
+        for bar in bars:  # toolbars side by side share the width
+            rows.setdefault(bar.y(), []).append(bar)
+        font = QtWidgets.QApplication.instance().font()
+        for size in range(theme.UI_POINT_SIZE, theme.BASE_SIZES[3] - 1, -1):
+            font.setPointSize(size)
+            for bar in bars:
+                bar.setFont(font)
+            if all(sum(bar.sizeHint().width() for bar in row) <= self.window.width() for row in rows.values()):
+                return
 
     def set_enlarged(self, enlarged: bool) -> None:
         docks = self.window.docks

@@ -47,10 +47,11 @@ class StatusText(QtWidgets.QWidget):
     text it shows), and grows only if a text needs more lines still. It wraps rather than widening
     the window past a projector's screen."""
 
-    def __init__(self, text: str, template: str) -> None:
+    def __init__(self, text: str, template: str, whole_parts: bool = False) -> None:
         super().__init__()
         self._text = text
         self.template = template
+        self.whole_parts = whole_parts  # wrap only between " · " parts ("samples/" | "s" read badly)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(200)
         self._fit_height()
@@ -66,10 +67,17 @@ class StatusText(QtWidgets.QWidget):
             self._fit_height()
         self.update()
 
+    def shown(self, text: str) -> str:
+        if not self.whole_parts:
+            return text
+        parts = text.split(" · ")  # no break inside a part: no-break spaces, a word joiner after "/"
+        return " · ".join(part.replace(" ", "\u00a0").replace("/", "/\u2060") for part in parts)
+
     def text_height(self, text: str) -> int:
         """Height ``text`` needs, wrapped at the widget's width."""
         rect = QtCore.QRect(0, 0, max(self.width(), 1), 100_000)
-        return self.fontMetrics().boundingRect(rect, int(QtCore.Qt.TextFlag.TextWordWrap), text).height()
+        flags = int(QtCore.Qt.TextFlag.TextWordWrap)
+        return self.fontMetrics().boundingRect(rect, flags, self.shown(text)).height()
 
     def _fit_height(self) -> None:
         height = max(self.text_height(self.template), self.text_height(self._text), self.fontMetrics().height())
@@ -92,7 +100,7 @@ class StatusText(QtWidgets.QWidget):
         painter = QtGui.QPainter(self)
         painter.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
         flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(self.rect(), int(flags) | int(QtCore.Qt.TextFlag.TextWordWrap), self._text)
+        painter.drawText(self.rect(), int(flags) | int(QtCore.Qt.TextFlag.TextWordWrap), self.shown(self._text))
 
 
 # The longest texts each part shows: their height is kept, so a frame never changes the layout.
@@ -103,7 +111,7 @@ ACCURACY_TEMPLATE = "validation accuracy 100.0% after epoch 888 · train measure
 class RunStatusBar(QtWidgets.QStatusBar):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.run_label = StatusText("no run", RUN_TEMPLATE)
+        self.run_label = StatusText("no run", RUN_TEMPLATE, whole_parts=True)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFixedWidth(220)
         self.progress.setFormat("epoch %p%")

@@ -240,4 +240,6 @@ def fit_title(label: pg.LabelItem, *variants: str) -> None:
         if max(metrics.horizontalAdvance(line) for line in text.split("<br>")) <= room:
             set_text(label, text)
             return
-    set_text(label, metrics.elidedText(variants[-1], QtCore.Qt.TextElideMode.ElideRight, room))
+    # Each line cut on its own: cut as one string, "a<br>b" lost its second line (or left half a tag).
+    set_text(label, "<br>".join(metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, room)
+                                for line in variants[-1].split("<br>")))

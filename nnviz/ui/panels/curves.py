@@ -96,7 +96,7 @@ class CurvesPanel(Panel):
             plot.disableAutoRange()
             plot.hideButtons()
         # One legend for both plots, in a row below them: inside a plot it would hide the curves.
-        self.legend = RowLegend(theme.LABEL_POINT_SIZE)
+        self.legend = RowLegend()
         self.graphics.addItem(self.legend, row=1, col=0, colspan=2)
         self.marks = CurveMarks(self.loss_plot, self.accuracy_plot)  # best epoch, learning-rate changes
         # The raw losses: a line while there are fewer than pixel columns, then one vertical stroke per
@@ -104,6 +104,8 @@ class CurvesPanel(Panel):
         # line segments. Stroking the translucent zig-zag through them as one path took 10 ms a frame.
         self.raw = self.loss_plot.plot(skipFiniteCheck=True, antialias=False)
         self.raw.curve.setSegmentedLineMode("on")
+        # The legend shows the band as a swatch: a 1-pixel pale line there was all but invisible.
+        self._raw_swatch = pg.PlotDataItem(pen=pg.mkPen(theme.RAW_LOSS_COLOUR, width=10))
         self.smoothed = self.loss_plot.plot(pen=pg.mkPen(theme.TRAIN_COLOUR, width=2.5), skipFiniteCheck=True,
                                             antialias=False)
         self.smoothed.setDownsampling(auto=True, method="subsample")  # smooth already: 1 point per pixel
@@ -287,7 +289,7 @@ class CurvesPanel(Panel):
             return
         self._legend_key = present
         self.legend.clear()
-        self.legend.addItem(self.raw, "loss per batch")
+        self.legend.addItem(self._raw_swatch, "loss per batch")
         self.legend.addItem(self.smoothed, "smoothed")
         for split in present:
             self.legend.addItem(self.epoch_loss[split], f"{SPLIT_NAMES[split]} (epoch)")

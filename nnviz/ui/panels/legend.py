@@ -15,6 +15,8 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from nnviz.ui import theme
+
 SAMPLE_WIDTH = 24  # pyqtgraph's ItemSample draws in 20 x 20
 GAP = 18  # between columns
 
@@ -37,9 +39,9 @@ class _EntryLabel(pg.LabelItem):
 class RowLegend(pg.GraphicsWidget):
     """Entries (a line/symbol sample and its name) in rows, as many per row as fit the width."""
 
-    def __init__(self, text_size: str = "13pt") -> None:
+    def __init__(self, text_size: str | None = None) -> None:
         super().__init__()
-        self.text_size = text_size
+        self.text_size = text_size  # None: the theme's label size when an entry is added
         self.entries: list[tuple[pg.ItemSample, _EntryLabel]] = []
         self._height = 0.0
         self._wanted_width = 0.0
@@ -60,7 +62,8 @@ class RowLegend(pg.GraphicsWidget):
     def addItem(self, item, name: str) -> None:  # noqa: N802 (as pyqtgraph's LegendItem)
         sample = item if isinstance(item, pg.ItemSample) else pg.ItemSample(item)
         sample.setParentItem(self)
-        label = _EntryLabel(self, name, self.text_size)
+        # Entries added in presentation mode (a run's first epoch after F5) carry its large type.
+        label = _EntryLabel(self, name, self.text_size or theme.LABEL_POINT_SIZE)
         label.setParentItem(self)
         self.entries.append((sample, label))
         self.reflow()
