@@ -8,21 +8,24 @@ import math
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.record import RunRecord
+from nnviz.ui import theme
 
 STATE_WORDS = {"empty": "no run", "loading": "loading…", "ready": "ready", "running": "running",
                "paused": "paused", "diverged": "diverged", "finished": "finished", "stopped": "stopped"}
 
 
-def status_text(snapshot: RunRecord, state: str, total_epochs: int) -> str:
-    """E.g. "Epoch 3 / 30 · batch 312 / 5,000 · 61,000 samples/s · running"."""
+def status_text(snapshot: RunRecord, state: str, total_epochs: int, brief: bool = False) -> str:
+    """E.g. "Epoch 3 / 30 · batch 312 / 5,000 · iteration 10,312 · 61,000 samples/s · running";
+    ``brief`` leaves the iteration out (presentation mode: epoch and batch say it in large type)."""
     epoch = snapshot.epoch if state == "finished" or snapshot.batch_in_epoch == 0 and snapshot.epoch else \
         snapshot.epoch + 1
     epoch = max(epoch, 1)
     batch = snapshot.batches_in_epoch if state == "finished" or (snapshot.batch_in_epoch == 0 and snapshot.epoch) \
         else snapshot.batch_in_epoch
     speed = snapshot.wall_samples_per_second or snapshot.samples_per_second
-    parts = [f"Epoch {epoch} / {total_epochs}", f"batch {batch:,} / {snapshot.batches_in_epoch:,}",
-             f"iteration {snapshot.iteration:,}"]
+    parts = [f"Epoch {epoch} / {total_epochs}", f"batch {batch:,} / {snapshot.batches_in_epoch:,}"]
+    if not brief:
+        parts.append(f"iteration {snapshot.iteration:,}")
     if state == "running" and speed > 0:
         parts.append(f"{speed:,.0f} samples/s")
     parts.append(STATE_WORDS.get(state, state))
@@ -58,6 +61,11 @@ class StatusText(QtWidgets.QWidget):
 
     def text(self) -> str:
         return self._text
+
+    def set_template(self, template: str) -> None:
+        if template != self.template:
+            self.template = template
+            self._fit_height()
 
     def setText(self, text: str) -> None:  # noqa: N802 (as QLabel)
         if text == self._text:
@@ -105,6 +113,7 @@ class StatusText(QtWidgets.QWidget):
 
 # The longest texts each part shows: their height is kept, so a frame never changes the layout.
 RUN_TEMPLATE = "Epoch 888 / 888 · batch 88,888 / 88,888 · iteration 88,888,888 · 888,888 samples/s · diverged"
+BRIEF_RUN_TEMPLATE = "Epoch 888 / 888 · batch 88,888 / 88,888 · 888,888 samples/s · diverged"
 ACCURACY_TEMPLATE = "validation accuracy 100.0% after epoch 888 · train measured on 88,888 examples"
 
 
@@ -126,7 +135,9 @@ class RunStatusBar(QtWidgets.QStatusBar):
 
     def show_snapshot(self, snapshot: RunRecord) -> None:
         self.state = snapshot.run_state or self.state
-        self.run_label.setText(status_text(snapshot, self.state, self.total_epochs))
+        brief = theme.scale > 1  # presentation mode
+        self.run_label.set_template(BRIEF_RUN_TEMPLATE if brief else RUN_TEMPLATE)
+        self.run_label.setText(status_text(snapshot, self.state, self.total_epochs, brief))
         done = snapshot.batch_in_epoch if snapshot.batch_in_epoch or not snapshot.epoch else snapshot.batches_in_epoch
         self.progress.setRange(0, max(snapshot.batches_in_epoch, 1))
         self.progress.setValue(done if self.state != "finished" else snapshot.batches_in_epoch)
