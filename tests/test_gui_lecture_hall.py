@@ -198,7 +198,8 @@ docks = {name: [dock.width(), dock.height()] for name, dock in window.docks.item
          if dock.isVisible() and not dock.visibleRegion().isEmpty()}  # tabs behind are moved off screen
 print(json.dumps({"area": [area.width(), area.height()], "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
                   "window": [window.width(), window.height()], "compact": window._compact, "labels": labels,
-                  "docks": docks, "speed_shown": window.run_actions.speed.isVisible()}))
+                  "docks": docks, "speed_shown": window.run_actions.speed.isVisible(),
+                  "setup_sideways": window.controls.horizontalScrollBar().isVisible()}))
 window.grab().save(sys.argv[1] + ".png")
 window.close()
 """
@@ -240,6 +241,7 @@ def test_the_first_start_fits_every_lecture_hall_screen(tmp_path, shared_data_di
     layout, _ = probe_layout(tmp_path, shared_data_dir, *size)
     assert_fits(layout)
     assert layout["compact"] == (layout["window"][0] < 1500)
+    assert not layout["setup_sideways"]  # the Run setup scrolls down only: no line cut at its right
 
 
 def test_hi_dpi_and_presentation_mode_fit_a_projector(tmp_path, shared_data_dir):

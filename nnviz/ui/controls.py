@@ -82,7 +82,9 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.training_box.edited.connect(self._edited)
         column.addWidget(self.training_box)
         self.setWidget(body)
-        self.setMinimumWidth(280)  # fits beside the panels on a 1024-wide projector; scrolls
+        # Fits beside the panels on a 1024-wide projector and scrolls down; the room of the vertical
+        # scroll bar is added, or the column scrolled sideways and cut every line at a small height.
+        self.setMinimumWidth(280 + self.verticalScrollBar().sizeHint().width())
 
     # --- building ----------------------------------------------------------------------------
     def _build_run_box(self) -> QtWidgets.QGroupBox:
