@@ -82,6 +82,15 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.training_box.edited.connect(self._edited)
         column.addWidget(self.training_box)
         self.setWidget(body)
+        # Fields give way before the column does: at the window's 11-point type the combo boxes and
+        # spin boxes asked for 326 pixels, and the column scrolled sideways on a 1024-wide projector.
+        for box in body.findChildren(QtWidgets.QComboBox):
+            box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6)
+        for spin in body.findChildren(QtWidgets.QAbstractSpinBox):
+            spin.setMinimumWidth(90)
+        for form in body.findChildren(QtWidgets.QFormLayout):  # a field too wide goes under its label
+            form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         # Fits beside the panels on a 1024-wide projector and scrolls down; the room of the vertical
         # scroll bar is added, or the column scrolled sideways and cut every line at a small height.
         self.setMinimumWidth(280 + self.verticalScrollBar().sizeHint().width())
