@@ -1,0 +1,128 @@
+"""Every lab fits a lecture-hall projector (1024x768) and a full-HD screen: the main window in Labs
+mode, each lab opened from the Labs menu, and in each lab's figure every plot title, label and text
+item inside its graphics view (and inside its plot when it belongs to one), none over another, and
+every plot inside the part of its widget that the window really shows.
+
+``NNVIZ_LABS_SHOTS=/some/folder`` also saves a screenshot of every lab (to look at them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from test_gui_window import close_window, open_window, small_config
+
+from nnviz.ui.labs.registry import LABS
+
+SLACK = 1.0  # px: rounding of scene to view coordinates
+
+
+def texts_of(view: pg.GraphicsView) -> list[tuple[str, QtCore.QRectF, pg.ViewBox | None]]:
+    """(text, rect in view pixels, the ViewBox it is drawn in or None) of every visible text."""
+    found = []
+    for item in view.scene().items():
+        if not item.isVisible() or item.opacity() == 0:
+            continue
+        if isinstance(item, pg.LabelItem):
+            text, shown = item.text, item.item
+        elif isinstance(item, pg.TextItem):
+            text, shown = item.textItem.toPlainText(), item.textItem
+        else:
+            continue
+        if not text or not str(text).strip() or not shown.isVisible():
+            continue
+        rect = view.mapFromScene(shown.sceneBoundingRect()).boundingRect()
+        box = item.getViewBox() if isinstance(item, pg.TextItem) else None
+        found.append((shown.toPlainText() if hasattr(shown, "toPlainText") else str(text), QtCore.QRectF(rect), box))
+    return found
+
+
+def shown_rect(view: QtWidgets.QWidget, figure: QtWidgets.QWidget) -> QtCore.QRect:
+    """The part of ``view`` (in its own pixels) that the figure shows: inside the figure and not
+    under a text or another view beside it."""
+    top_left = view.mapTo(figure, QtCore.QPoint(0, 0))
+    rect = QtCore.QRect(top_left, view.size()).intersected(figure.rect())
+    for other in figure.findChildren(QtWidgets.QWidget):
+        if (other is view or not other.isVisible() or view.isAncestorOf(other) or other.isAncestorOf(view)
+                or not isinstance(other, (QtWidgets.QLabel, pg.GraphicsView))):
+            continue
+        theirs = QtCore.QRect(other.mapTo(figure, QtCore.QPoint(0, 0)), other.size())
+        if rect.intersects(theirs):
+            raise AssertionError(f"{type(view).__name__} at {rect} lies under {type(other).__name__} at {theirs}")
+    return rect.translated(-top_left)
+
+
+def inside(inner: QtCore.QRectF, outer: QtCore.QRectF) -> bool:
+    return outer.adjusted(-SLACK, -SLACK, SLACK, SLACK).contains(inner)
+
+
+def fit_problems(figure: QtWidgets.QWidget) -> list[str]:
+    problems = []
+    for view in figure.findChildren(pg.GraphicsView):
+        if not view.isVisible() or view.width() < 2:
+            continue
+        try:
+            visible = QtCore.QRectF(shown_rect(view, figure).intersected(view.viewport().geometry()))
+        except AssertionError as exc:
+            problems.append(str(exc))
+            continue
+        texts = texts_of(view)
+        for text, rect, box in texts:
+            if not inside(rect, visible):
+                problems.append(f"{text!r} at {rect.getCoords()} is cut: the view shows {visible.getCoords()}")
+            if box is not None:
+                plot_area = QtCore.QRectF(view.mapFromScene(box.sceneBoundingRect()).boundingRect())
+                if not inside(rect, plot_area):
+                    problems.append(f"{text!r} at {rect.getCoords()} sticks out of its plot {plot_area.getCoords()}")
+        for i, (a, ra, _) in enumerate(texts):
+            for b, rb, _ in texts[i + 1:]:
+                overlap = ra.intersected(rb)
+                if overlap.width() > 2 and overlap.height() > 2:
+                    problems.append(f"{a!r} and {b!r} overlap")
+        for item in view.scene().items():
+            if isinstance(item, pg.ViewBox) and item.isVisible() and item.width() > 0:
+                rect = QtCore.QRectF(view.mapFromScene(item.sceneBoundingRect()).boundingRect())
+                if not inside(rect, visible):
+                    problems.append(f"a plot at {rect.getCoords()} is cut: the view shows {visible.getCoords()}")
+    return problems
+
+
+@pytest.fixture
+def labs_window(qtbot, tmp_path, shared_data_dir):
+    window = open_window(qtbot, tmp_path, shared_data_dir, small_config())
+    yield window
+    close_window(window)
+
+
+def labs_menu_action(window, title: str):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Labs")
+    return next(a for a in menu.actions() if a.text() == title)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
+def test_every_lab_fits_the_window(qtbot, labs_window, size):
+    window = labs_window
+    window.resize(*size)
+    window.lab_mode.labs_action.trigger()
+    shots = os.environ.get("NNVIZ_LABS_SHOTS")
+    problems = {}
+    for info in LABS.values():
+        labs_menu_action(window, info.title).trigger()
+        lab = window.lab_mode.tabs.labs[info.name]
+        qtbot.waitUntil(lambda: lab.isVisible() and lab.figure.width() > 100, timeout=5000)
+        QTest.qWait(300)  # layouts settle, titles are fitted to their widths
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(Path(shots) / f"lab-{info.name}-{size[0]}.png"))
+        found = fit_problems(lab.figure)
+        if window.width() > size[0]:
+            found.append(f"the window is {window.width()} px wide: it cannot shrink to {size[0]}")
+        if found:
+            problems[info.name] = found
+    assert not problems, "\n".join(f"{name}: {line}" for name, lines in problems.items() for line in lines)
