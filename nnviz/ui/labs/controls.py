@@ -88,6 +88,7 @@ class ValueSlider(QtWidgets.QWidget):
 
 def heading(text: str) -> QtWidgets.QLabel:
     label = QtWidgets.QLabel(f"<b>{text}</b>")
+    label.setWordWrap(True)  # a long heading must not widen the controls column past its frame
     label.setContentsMargins(0, 8, 0, 0)
     return label
 

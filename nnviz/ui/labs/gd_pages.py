@@ -60,7 +60,9 @@ class StepByStepPage(QtWidgets.QWidget):
                                    symbolBrush=theme.VERMILLION, symbolPen=None)
         self.current_1d = p.plot(pen=None, symbol="o", symbolSize=16, symbolBrush="k", symbolPen=pg.mkPen("w", width=2))
         p.setRange(xRange=(-1, 7), yRange=(-1, 18), padding=0)
-        self.plot_2d = plot_widget("2-D: z = x² + y² − 6x + 10, path down −∇z", "y", "x")
+        self.plot_2d = plot_widget("", "y", "x")
+        fit_plot_title(self.plot_2d.getPlotItem(), "2-D: z = x² + y² − 6x + 10, path down −∇z",
+                       "2-D: z = x² + y² − 6x + 10", "2-D descent")
         p2 = self.plot_2d.getPlotItem()
         p2.setAspectLocked(True)
         add_surface(p2, SURFACES["bowl"], [1.5, 2, 3, 5, 8, 11, 14, 18, 24, 30, 40])
