@@ -18,6 +18,7 @@ from PySide6.QtTest import QTest
 
 from test_gui_window import close_window, open_window, small_config
 
+from nnviz.ui.labs import convolution_figures, filter_figure
 from nnviz.ui.labs.registry import LABS
 
 SLACK = 1.0  # px: rounding of scene to view coordinates
@@ -60,6 +61,35 @@ def shown_rect(view: QtWidgets.QWidget, figure: QtWidgets.QWidget) -> QtCore.QRe
 
 def inside(inner: QtCore.QRectF, outer: QtCore.QRectF) -> bool:
     return outer.adjusted(-SLACK, -SLACK, SLACK, SLACK).contains(inner)
+
+
+class PaintedTexts:
+    """What the painted figures (convolution) drew: (widget, the rect given, the rect the text took, text)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.drawn: list[tuple[QtWidgets.QWidget, QtCore.QRectF, QtCore.QRectF, str]] = []
+        original = filter_figure.draw_text
+
+        def draw_text(painter, rect, text, pixels, **options):
+            taken = original(painter, rect, text, pixels, **options)
+            if isinstance(painter.device(), QtWidgets.QWidget) and (text if isinstance(text, str) else text[0]).strip():
+                self.drawn.append((painter.device(), QtCore.QRectF(rect), QtCore.QRectF(taken), str(text)))
+            return taken
+
+        for module in (filter_figure, convolution_figures):
+            monkeypatch.setattr(module, "draw_text", draw_text)
+
+    def problems(self, figure: QtWidgets.QWidget) -> list[str]:
+        problems, latest = [], {}
+        for widget, rect, taken, text in self.drawn:  # the last painting of each text place counts
+            if widget.isVisible() and figure.isAncestorOf(widget):
+                latest[(id(widget), rect.getCoords())] = (widget, rect, taken, text)
+        for widget, rect, taken, text in latest.values():
+            if not inside(taken, QtCore.QRectF(widget.rect())):
+                problems.append(f"{text!r} at {taken.getCoords()} is cut: the figure is {widget.width()}x{widget.height()}")
+            elif not inside(taken, rect):
+                problems.append(f"{text!r} at {taken.getCoords()} runs out of its place {rect.getCoords()}")
+        return problems
 
 
 def fit_problems(figure: QtWidgets.QWidget) -> list[str]:
@@ -106,8 +136,9 @@ def labs_menu_action(window, title: str):
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
-def test_every_lab_fits_the_window(qtbot, labs_window, size):
+def test_every_lab_fits_the_window(qtbot, labs_window, size, monkeypatch):
     window = labs_window
+    painted = PaintedTexts(monkeypatch)
     window.resize(*size)
     window.lab_mode.labs_action.trigger()
     shots = os.environ.get("NNVIZ_LABS_SHOTS")
@@ -125,7 +156,9 @@ def test_every_lab_fits_the_window(qtbot, labs_window, size):
             if shots:
                 Path(shots).mkdir(parents=True, exist_ok=True)
                 window.grab().save(str(Path(shots) / f"lab-{name}-{size[0]}.png"))
-            found = fit_problems(lab.figure)
+            painted.drawn.clear()
+            lab.figure.repaint()
+            found = fit_problems(lab.figure) + painted.problems(lab.figure)
             if window.width() > size[0]:
                 found.append(f"the window is {window.width()} px wide: it cannot shrink to {size[0]}")
             column = lab.sidebar.widget()
