@@ -73,7 +73,7 @@ class PaintedTexts:
         def draw_text(painter, rect, text, pixels, **options):
             taken = original(painter, rect, text, pixels, **options)
             if isinstance(painter.device(), QtWidgets.QWidget) and (text if isinstance(text, str) else text[0]).strip():
-                self.drawn.append((painter.device(), QtCore.QRectF(rect), QtCore.QRectF(taken), str(text)))
+                self.drawn.append((painter.device(), QtCore.QRectF(rect), taken, str(text)))  # no raising in a paint
             return taken
 
         for module in (filter_figure, convolution_figures):
@@ -85,7 +85,9 @@ class PaintedTexts:
             if widget.isVisible() and figure.isAncestorOf(widget):
                 latest[(id(widget), rect.getCoords())] = (widget, rect, taken, text)
         for widget, rect, taken, text in latest.values():
-            if not inside(taken, QtCore.QRectF(widget.rect())):
+            if not isinstance(taken, QtCore.QRectF):
+                problems.append(f"draw_text did not say where {text!r} went")
+            elif not inside(taken, QtCore.QRectF(widget.rect())):
                 problems.append(f"{text!r} at {taken.getCoords()} is cut: the figure is {widget.width()}x{widget.height()}")
             elif not inside(taken, rect):
                 problems.append(f"{text!r} at {taken.getCoords()} runs out of its place {rect.getCoords()}")
