@@ -137,10 +137,13 @@ def labs_menu_action(window, title: str):
     return next(a for a in menu.actions() if a.text() == title)
 
 
-@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
-def test_every_lab_fits_the_window(qtbot, labs_window, size, monkeypatch):
+@pytest.mark.parametrize("size, presenting", [((1024, 768), False), ((1920, 1080), False), ((1024, 768), True)],
+                         ids=["1024x768", "1920x1080", "1024x768-presentation"])
+def test_every_lab_fits_the_window(qtbot, labs_window, size, presenting, monkeypatch):
     window = labs_window
     painted = PaintedTexts(monkeypatch)
+    if presenting:
+        window.presentation.action.trigger()  # F5: larger type from the back row
     window.resize(*size)
     window.lab_mode.labs_action.trigger()
     shots = os.environ.get("NNVIZ_LABS_SHOTS")
@@ -157,7 +160,7 @@ def test_every_lab_fits_the_window(qtbot, labs_window, size, monkeypatch):
             name = f"{info.name}-{page}" if pages is not None else info.name
             if shots:
                 Path(shots).mkdir(parents=True, exist_ok=True)
-                window.grab().save(str(Path(shots) / f"lab-{name}-{size[0]}.png"))
+                window.grab().save(str(Path(shots) / f"lab-{name}-{size[0]}{'-f5' if presenting else ''}.png"))
             painted.drawn.clear()
             lab.figure.repaint()
             found = fit_problems(lab.figure) + painted.problems(lab.figure)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.lessons.activations import (DERIVATIVE_FORMULAS, FORMULAS, FUNCTIONS, SOFTMAX_EXAMPLE, activation,
                                             activation_table, derivative, logistic, logistic_bump, softmax,
@@ -84,10 +84,11 @@ class ActivationsLab(LabWidget):
         fit_plot_title(self.bump_plot.getPlotItem(), "A bump from two logistics", "Bump from two σ", "Bump")
         plot = self.bump_plot.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.25)
-        legend(plot, offset=(8, -8), size="11pt")
+        self.bump_legend = legend(plot, offset=(8, -8), size="11pt")
         dash = QtCore.Qt.PenStyle.DashLine
         self.bump_parts = [plot.plot(pen=pg.mkPen(c, width=2.5, style=dash), name=n)
-                           for c, n in ((theme.ORANGE, "a₁σ(w(x−s₁))"), (theme.SKY_BLUE, "a₂σ(w(x−s₂))"))]
+                           for c, n in ((theme.ORANGE, BUMP_NAMES[0][0]), (theme.SKY_BLUE, BUMP_NAMES[1][0]))]
+        plot.getViewBox().sigResized.connect(lambda _box: self._fit_bump_legend())
         self.bump_total = plot.plot(pen=pg.mkPen("k", width=4), name="sum")
         bottom = QtWidgets.QHBoxLayout()  # softmax and bump get more than a quarter: their labels need it
         bottom.addWidget(self.softmax_plot, 3)
@@ -198,6 +199,18 @@ class ActivationsLab(LabWidget):
         self.current_logistic.setData(X, logistic(X, w, b))
         self.logistic_legend.addItem(self.current_logistic, f"<b>w = {w:g}, b = {b:g}</b>")
 
+    def _fit_bump_legend(self) -> None:
+        """The parts' full formulas in the legend, or "part 1/2" when the plot is too narrow for them
+        (presentation mode on a 1024-pixel projector)."""
+        labels = [label for _sample, label in self.bump_legend.items[:2]]
+        if len(labels) < 2:
+            return
+        metrics = QtGui.QFontMetricsF(_font(11))
+        room = self.bump_plot.getPlotItem().getViewBox().width() - 70  # offset, line sample, margins
+        long = max(metrics.horizontalAdvance(names[0]) for names in BUMP_NAMES) <= room
+        for label, names in zip(labels, BUMP_NAMES):
+            theme.set_text(label, names[0] if long else names[1])
+
     def update_bump(self) -> None:
         w = self.steepness.value()
         shifts = (self.shift1.value(), self.shift2.value())
@@ -214,6 +227,9 @@ class ActivationsLab(LabWidget):
 def html_formula(text: str) -> str:
     """e^−z written as a superscript for the plot titles."""
     return text.replace("e^−z", "e<sup>−z</sup>")
+
+
+BUMP_NAMES = (("a₁σ(w(x−s₁))", "part 1"), ("a₂σ(w(x−s₂))", "part 2"))  # legend: full, or when narrow
 
 
 def _font(point_size: int):
