@@ -16,7 +16,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from test_gui_window import close_window, open_window, small_config
+from test_gui_window import window  # noqa: F401  (the fixture: the main window, closed after the test)
 
 from nnviz.ui.labs import convolution_figures, filter_figure
 from nnviz.ui.labs.registry import LABS
@@ -125,13 +125,6 @@ def fit_problems(figure: QtWidgets.QWidget) -> list[str]:
     return problems
 
 
-@pytest.fixture
-def labs_window(qtbot, tmp_path, shared_data_dir):
-    window = open_window(qtbot, tmp_path, shared_data_dir, small_config())
-    yield window
-    close_window(window)
-
-
 def labs_menu_action(window, title: str):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Labs")
     return next(a for a in menu.actions() if a.text() == title)
@@ -139,8 +132,7 @@ def labs_menu_action(window, title: str):
 
 @pytest.mark.parametrize("size, presenting", [((1024, 768), False), ((1920, 1080), False), ((1024, 768), True)],
                          ids=["1024x768", "1920x1080", "1024x768-presentation"])
-def test_every_lab_fits_the_window(qtbot, labs_window, size, presenting, monkeypatch):
-    window = labs_window
+def test_every_lab_fits_the_window(qtbot, window, size, presenting, monkeypatch):  # noqa: F811
     painted = PaintedTexts(monkeypatch)
     if presenting:
         window.presentation.action.trigger()  # F5: larger type from the back row
