@@ -156,10 +156,13 @@ def fit_plot_title(plot: pg.PlotItem, *variants: str, size: str = "13pt") -> Non
     """Title ``plot`` with the longest of ``variants`` (longest first) that fits its width, fitted
     again whenever the plot is resized: a title wider than its plot ran into its neighbour's."""
     label = plot.titleLabel
+    if getattr(label, "_nnviz_variants", None) == variants and label.isVisible():
+        return  # already shown (redraws call this every frame; a resize refits it)
     theme.relax_width(label)  # a long title must not widen the plot beyond its widget either
     if getattr(label, "_nnviz_variants", None) is None:
         label.geometryChanged.connect(lambda: theme.fit_title(label, *label._nnviz_variants))
     label._nnviz_variants = variants
+    # A fixed size, also in presentation mode: pyqtgraph's title row is 30 pixels high.
     plot.setTitle(variants[0], size=size)
     label._nnviz_text = variants[0]
     theme.fit_title(label, *variants)
