@@ -164,3 +164,22 @@ def test_every_lab_fits_the_window(qtbot, window, size, presenting, monkeypatch)
             if found:
                 problems[name] = found
     assert not problems, "\n".join(f"{name}: {line}" for name, lines in problems.items() for line in lines)
+
+
+def test_presentation_mode_switched_in_labs_mode_keeps_the_labs_alone_at_1024(qtbot, window):  # noqa: F811
+    window.resize(1024, 768)
+    window.lab_mode.labs_action.trigger()
+    controls = window.docks["controls"]
+    for presenting in (True, False):  # F5 on and off again, while the labs are shown
+        window.presentation.action.trigger()
+        QTest.qWait(200)
+        assert not controls.isVisible() and not window.probe_bar.isVisible()  # nothing over the labs
+        assert window.width() <= 1024 and not fit_problems(window.lab_mode.tabs.currentWidget())
+    window.lab_mode.training_action.trigger()
+    qtbot.waitUntil(controls.isVisible, timeout=5000)  # presentation mode is off: the run setup is back
+    assert window.probe_bar.isVisible()
+    window.lab_mode.labs_action.trigger()
+    window.presentation.action.trigger()
+    window.lab_mode.training_action.trigger()
+    QTest.qWait(200)
+    assert not controls.isVisible() and not window.probe_bar.isVisible()  # on: training without them
