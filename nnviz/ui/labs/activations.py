@@ -206,8 +206,11 @@ class ActivationsLab(LabWidget):
         if len(labels) < 2:
             return
         metrics = QtGui.QFontMetricsF(_font(11))
-        room = self.bump_plot.getPlotItem().getViewBox().width() - 70  # offset, line sample, margins
-        long = max(metrics.horizontalAdvance(names[0]) for names in BUMP_NAMES) <= room
+        # the legend as it is, with its widest text swapped for the longest formula, beside its offset
+        shown = max(label.item.boundingRect().width() for label in labels)
+        needed = (self.bump_legend.boundingRect().width() - shown + 12
+                  + max(metrics.horizontalAdvance(names[0]) for names in BUMP_NAMES))
+        long = needed <= self.bump_plot.getPlotItem().getViewBox().width()
         for label, names in zip(labels, BUMP_NAMES):
             theme.set_text(label, names[0] if long else names[1])
 
