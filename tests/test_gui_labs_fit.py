@@ -1,7 +1,9 @@
 """Every lab fits a lecture-hall projector (1024x768) and a full-HD screen: the main window in Labs
 mode, each lab opened from the Labs menu, and in each lab's figure every plot title, label and text
 item inside its graphics view (and inside its plot when it belongs to one), none over another, and
-every plot inside the part of its widget that the window really shows.
+every plot inside the part of its widget that the window really shows; the painted figures'
+texts (convolution) inside their places; the controls column inside its frame. Also in presentation
+mode (F5), and F5 pressed while the labs are shown leaves the labs alone.
 
 ``NNVIZ_LABS_SHOTS=/some/folder`` also saves a screenshot of every lab (to look at them).
 """
@@ -170,7 +172,7 @@ def test_presentation_mode_switched_in_labs_mode_keeps_the_labs_alone_at_1024(qt
     window.resize(1024, 768)
     window.lab_mode.labs_action.trigger()
     controls = window.docks["controls"]
-    for presenting in (True, False):  # F5 on and off again, while the labs are shown
+    for _ in ("on", "off"):  # F5 on and off again, while the labs are shown
         window.presentation.action.trigger()
         QTest.qWait(200)
         assert not controls.isVisible() and not window.probe_bar.isVisible()  # nothing over the labs
