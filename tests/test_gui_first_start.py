@@ -203,3 +203,17 @@ def test_the_health_bar_names_a_dead_output_unit_and_offers_another_seed(qtbot):
     assert requested == [{"training.seed": 1}]
     bar.show_snapshot(dataclasses.replace(record, health=None))
     assert not bar.isVisible()
+
+
+def test_a_shortcut_typed_on_the_missing_data_bar_works(qtbot, tmp_path):
+    window = start_window(qtbot, ini(tmp_path))
+    try:
+        button = bar_buttons(window)["Choose a folder…"]
+        button.setFocus()
+        qtbot.waitUntil(button.hasFocus, timeout=TIMEOUT)
+        # The key travels up through the bar: its own "window" attribute once hid QWidget.window()
+        # and the app-wide key filter raised instead (an "unexpected error" box on a first start).
+        qtbot.keyClick(button, QtCore.Qt.Key.Key_2, QtCore.Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: window.lab_mode.mode == "labs", timeout=TIMEOUT)
+    finally:
+        close_window(window)

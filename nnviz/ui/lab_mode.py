@@ -34,6 +34,8 @@ class LabMode(QtCore.QObject):
         self.tabs.setObjectName("lab-tabs")
         self.tabs.setDocumentMode(True)
         self._hidden_docks: list[QtWidgets.QDockWidget] = []
+        self._bars_shown: list[QtWidgets.QToolBar] = []  # training bars to show again on the way back
+        self._later: dict[QtWidgets.QWidget, bool] = {}  # shown or hidden on the way back to Training
         group = QtGui.QActionGroup(self)
         self.training_action = QtGui.QAction("Training", self)
         self.labs_action = QtGui.QAction("Labs", self)
@@ -91,6 +93,7 @@ class LabMode(QtCore.QObject):
                                   if d.parent() is self.window and not d.isHidden()]
             for dock in self._hidden_docks:
                 dock.hide()
+            self._bars_shown = [bar for bar in self._training_bars if not bar.isHidden()]
             self.central.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
             self.central.setCurrentWidget(self.tabs)
         else:
@@ -102,8 +105,24 @@ class LabMode(QtCore.QObject):
             if self._training_state is not None:
                 self.window.restoreState(self._training_state)
         for bar in self._training_bars:
-            bar.setVisible(not labs)
+            bar.setVisible(not labs and bar in self._bars_shown)
+        if not labs:
+            for widget, visible in self._later.items():  # after restoreState, which brings back the old ones
+                widget.setVisible(visible)
+            self._later = {}
         self.mode_changed.emit(mode)
+
+    def set_training_visible(self, widget: QtWidgets.QWidget, visible: bool) -> None:
+        """Show or hide a dock or tool bar of Training mode (presentation mode's controls and probe bar):
+        at once in Training mode, on the way back in Labs mode (it would have covered the labs)."""
+        if self.mode == TRAINING:
+            widget.setVisible(visible)
+        else:
+            self._later[widget] = visible
+            if widget in self._bars_shown and not visible:
+                self._bars_shown.remove(widget)
+            elif visible and isinstance(widget, QtWidgets.QToolBar) and widget not in self._bars_shown:
+                self._bars_shown.append(widget)
 
     def shutdown(self) -> None:
         self.tabs.shutdown()

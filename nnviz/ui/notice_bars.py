@@ -84,7 +84,7 @@ class MissingDataBar(NoticeBar):
 
     def __init__(self, window) -> None:
         super().__init__(window, "Missing data", (theme.DATA_FILL, theme.BLUE))
-        self.window = window
+        self.main_window = window  # not "window": that would hide QWidget.window() (app-wide key filter crashed)
         self.start: StartRun | None = None
         self.download_button = self.add_button("Download", self.download)
         self.folder_button = self.add_button("Choose a folder…", self.choose_folder)
@@ -120,7 +120,7 @@ class MissingDataBar(NoticeBar):
     def download(self) -> None:
         if self.missing is None:
             return
-        result = download_dialog.fetch_with_dialog(IMAGE_DATASETS[self.missing].download_name, self.window)
+        result = download_dialog.fetch_with_dialog(IMAGE_DATASETS[self.missing].download_name, self.main_window)
         if result is not None:  # a failure was shown by the dialog; a cancel stays silent
             self._data_found()
 
@@ -129,31 +129,31 @@ class MissingDataBar(NoticeBar):
         the File menu, with nothing missing, any data set's folder will do."""
         names = [self.missing] if self.missing else list(IMAGE_DATASETS)
         title = _title(self.missing) if self.missing else "the data sets"
-        folder = QtWidgets.QFileDialog.getExistingDirectory(self.window, f"Folder holding {title}")
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self.main_window, f"Folder holding {title}")
         if not folder:
             return
         data_dir = next((found for name in names if (found := find_data_dir(name, Path(folder)))), None)
         if data_dir is None:
             name = names[0]
             files = ", ".join(IMAGE_DATASETS[name].files.values()) if self.missing else "a data set's files"
-            show_error(self.window, f"{title} not found",
+            show_error(self.main_window, f"{title} not found",
                        f"Neither {folder} nor {Path(folder) / name} holds {files}.")
             return
-        self.window.set_data_dir(str(data_dir))
+        self.main_window.set_data_dir(str(data_dir))
         if self.missing is not None:
             self._data_found()
 
     def use_fallback(self) -> None:
         self.setVisible(False)
-        self.window.statusBar().showMessage(
+        self.main_window.statusBar().showMessage(
             f"{_title(self.start.config.data.name)} for now; nnviz asks again at the next start", 8000)
 
     def _data_found(self) -> None:
         wanted = self.start.wanted
         self.start = None
         self.setVisible(False)
-        self.window.controls.refresh_datasets()
-        self.window.load_config(wanted)  # the user's choice, now runnable, is saved as usual
+        self.main_window.controls.refresh_datasets()
+        self.main_window.load_config(wanted)  # the user's choice, now runnable, is saved as usual
 
 
 def find_data_dir(name: str, folder: Path) -> Path | None:

@@ -105,8 +105,8 @@ class Presentation(QtCore.QObject):
         for panel in self.window.panels.values():
             restyle_scene(panel.graphics.scene(), ratio)
         # Only what a lecturer uses stays: the run bar, the panels and the status line.
-        self.window.docks["controls"].setVisible(not on)
-        self.window.probe_bar.setVisible(not on)
+        for widget in (self.window.docks["controls"], self.window.probe_bar):
+            self.window.lab_mode.set_training_visible(widget, not on)
         self.fit_tabs()
         self.fit_toolbars()
         self.window.worker.send("set_snapshot_rate", self.window.frame_budget.set_min_rate(

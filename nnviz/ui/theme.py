@@ -7,6 +7,7 @@ exported PNGs drop straight into slides. Sizes are chosen for the back row of a 
 from __future__ import annotations
 
 import math
+import re
 import types
 
 import pyqtgraph as pg
@@ -230,16 +231,22 @@ def fit_title(label: pg.LabelItem, *variants: str) -> None:
     """Show the first variant (HTML, "<br>" for two lines) whose widest line fits the label's column,
     else the last one cut short with "…": long titles side by side drew over each other."""
     font = QtGui.QFont()
-    font.setPointSizeF(float(str(TITLE_POINT_SIZE).rstrip("pt")))
+    font.setPointSizeF(float(str(label.opts.get("size", TITLE_POINT_SIZE)).rstrip("pt")))
     metrics = QtGui.QFontMetricsF(font)
     room = label.boundingRect().width() - 4
     if room <= 0:  # not laid out yet: drawn again once it is (watch_sizes)
         set_text(label, variants[0])
         return
-    for text in variants:
-        if max(metrics.horizontalAdvance(line) for line in text.split("<br>")) <= room:
+    for text in variants:  # measured without its markup (<sup>, <i>, &nbsp;)
+        if max(metrics.horizontalAdvance(plain_text(line)) for line in text.split("<br>")) <= room:
             set_text(label, text)
             return
     # Each line cut on its own: cut as one string, "a<br>b" lost its second line (or left half a tag).
-    set_text(label, "<br>".join(metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, room)
+    set_text(label, "<br>".join(metrics.elidedText(plain_text(line), QtCore.Qt.TextElideMode.ElideRight, room)
                                 for line in variants[-1].split("<br>")))
+
+
+def plain_text(html: str) -> str:
+    """``html`` as it reads: tags dropped, the few entities titles use replaced."""
+    text = re.sub(r"<[^>]*>", "", html)
+    return text.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

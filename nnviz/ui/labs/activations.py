@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.lessons.activations import (DERIVATIVE_FORMULAS, FORMULAS, FUNCTIONS, SOFTMAX_EXAMPLE, activation,
                                             activation_table, derivative, logistic, logistic_bump, softmax,
@@ -15,7 +15,8 @@ from nnviz.core.lessons.activations import (DERIVATIVE_FORMULAS, FORMULAS, FUNCT
 from nnviz.core.lessons.text_table import format_table
 
 from nnviz.ui.labs.base import LabWidget
-from nnviz.ui.labs.controls import ValueSlider, button_row, figure_label, heading, legend, plot_widget, push_button
+from nnviz.ui.labs.controls import (ValueSlider, button_row, figure_label, fit_plot_title, heading, legend, plot_widget,
+                                    push_button)
 from nnviz.ui import theme
 
 FUNCTION_COLOUR = theme.BLUE
@@ -60,7 +61,8 @@ class ActivationsLab(LabWidget):
                       name="f'(z)")
             self.function_plots[name] = widget
             grid.addWidget(widget, 1, column)
-        self.softmax_plot = plot_widget("Softmax: e<sup>zⱼ</sup> / Σₖ e<sup>zₖ</sup>", "", "")
+        self.softmax_plot = plot_widget("", "", "")
+        fit_plot_title(self.softmax_plot.getPlotItem(), "Softmax: e<sup>zⱼ</sup> / Σₖ e<sup>zₖ</sup>", "Softmax")
         plot = self.softmax_plot.getPlotItem()
         legend(plot, offset=(-8, 8))
         self.score_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=theme.GREY_30, pen=pg.mkPen("k"), name="score z")
@@ -69,24 +71,30 @@ class ActivationsLab(LabWidget):
         plot.addItem(self.score_bars)
         plot.addItem(self.prob_bars)
         self.prob_labels = []
-        self.logistic_plot = plot_widget("How do w and b change f(x) = 1 / (1 + e<sup>−(b + w x)</sup>)?", "", "x")
+        self.logistic_plot = plot_widget("", "", "x")
+        fit_plot_title(self.logistic_plot.getPlotItem(), "How do w and b change f(x) = 1 / (1 + e<sup>−(b + w x)</sup>)?",
+                       "f(x) = 1 / (1 + e<sup>−(b + w x)</sup>)", "f(x) = σ(w x + b)")
         plot = self.logistic_plot.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setRange(xRange=(-8, 8), yRange=(-0.05, 1.05), padding=0.02)
         self.logistic_legend = legend(plot, offset=(8, 8))
         self.overlay_items: list[pg.PlotDataItem] = []
         self.current_logistic = plot.plot(pen=pg.mkPen("k", width=4))
-        self.bump_plot = plot_widget("A bump from two logistics", "", "x")
+        self.bump_plot = plot_widget("", "", "x")
+        fit_plot_title(self.bump_plot.getPlotItem(), "A bump from two logistics", "Bump from two σ", "Bump")
         plot = self.bump_plot.getPlotItem()
         plot.showGrid(x=True, y=True, alpha=0.25)
-        legend(plot, offset=(8, -8))
+        self.bump_legend = legend(plot, offset=(8, -8), size="11pt")
         dash = QtCore.Qt.PenStyle.DashLine
         self.bump_parts = [plot.plot(pen=pg.mkPen(c, width=2.5, style=dash), name=n)
-                           for c, n in ((theme.ORANGE, "a₁σ(w(x − s₁))"), (theme.SKY_BLUE, "a₂σ(w(x − s₂))"))]
+                           for c, n in ((theme.ORANGE, BUMP_NAMES[0][0]), (theme.SKY_BLUE, BUMP_NAMES[1][0]))]
+        plot.getViewBox().sigResized.connect(lambda _box: self._fit_bump_legend())
         self.bump_total = plot.plot(pen=pg.mkPen("k", width=4), name="sum")
-        grid.addWidget(self.softmax_plot, 2, 0)
-        grid.addWidget(self.logistic_plot, 2, 1, 1, 2)
-        grid.addWidget(self.bump_plot, 2, 3)
+        bottom = QtWidgets.QHBoxLayout()  # softmax and bump get more than a quarter: their labels need it
+        bottom.addWidget(self.softmax_plot, 3)
+        bottom.addWidget(self.logistic_plot, 4)
+        bottom.addWidget(self.bump_plot, 3)
+        grid.addLayout(bottom, 2, 0, 1, 4)
         grid.setRowStretch(1, 1)
         grid.setRowStretch(2, 1)
         for column in range(4):
@@ -165,7 +173,8 @@ class ActivationsLab(LabWidget):
         plot = self.softmax_plot.getPlotItem()
         while len(self.prob_labels) < scores.size:
             label = pg.TextItem(color="k", anchor=(0.5, 1.0))
-            label.setFont(_font(12))
+            label.setFont(_font(11))  # three side by side fit a 200-pixel plot
+            label.textItem.document().setDocumentMargin(1)
             plot.addItem(label)
             self.prob_labels.append(label)
         for i, label in enumerate(self.prob_labels):
@@ -173,7 +182,7 @@ class ActivationsLab(LabWidget):
             label.setPos(index[i] + 0.2, probabilities[i] + 0.05)
         low = min(0.0, float(scores.min())) - 0.3
         high = max(1.0, float(scores.max())) + 0.6
-        plot.setRange(xRange=(0.4, scores.size + 0.6), yRange=(low, high), padding=0)
+        plot.setRange(xRange=(0.4, scores.size + 0.75), yRange=(low, high), padding=0)  # room for the last label
         plot.getAxis("bottom").setTicks([[(i, f"z{i}") for i in index]])
 
     def update_logistic(self) -> None:
@@ -189,6 +198,21 @@ class ActivationsLab(LabWidget):
         w, b = self.w.value(), self.b.value()
         self.current_logistic.setData(X, logistic(X, w, b))
         self.logistic_legend.addItem(self.current_logistic, f"<b>w = {w:g}, b = {b:g}</b>")
+
+    def _fit_bump_legend(self) -> None:
+        """The parts' full formulas in the legend, or "part 1/2" when the plot is too narrow for them
+        (presentation mode on a 1024-pixel projector)."""
+        labels = [label for _sample, label in self.bump_legend.items[:2]]
+        if len(labels) < 2:
+            return
+        metrics = QtGui.QFontMetricsF(_font(11))
+        # the legend as it is, with its widest text swapped for the longest formula, beside its offset
+        shown = max(label.item.boundingRect().width() for label in labels)
+        needed = (self.bump_legend.boundingRect().width() - shown + 12
+                  + max(metrics.horizontalAdvance(names[0]) for names in BUMP_NAMES))
+        long = needed <= self.bump_plot.getPlotItem().getViewBox().width()
+        for label, names in zip(labels, BUMP_NAMES):
+            theme.set_text(label, names[0] if long else names[1])
 
     def update_bump(self) -> None:
         w = self.steepness.value()
@@ -206,6 +230,9 @@ class ActivationsLab(LabWidget):
 def html_formula(text: str) -> str:
     """e^−z written as a superscript for the plot titles."""
     return text.replace("e^−z", "e<sup>−z</sup>")
+
+
+BUMP_NAMES = (("a₁σ(w(x−s₁))", "part 1"), ("a₂σ(w(x−s₂))", "part 2"))  # legend: full, or when narrow
 
 
 def _font(point_size: int):

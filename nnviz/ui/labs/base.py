@@ -71,6 +71,13 @@ class LabWidget(QtWidgets.QWidget):
         export.clicked.connect(self.export_with_dialog)
         self.controls.addWidget(export)
         self.export_button = export
+        for combo in self.sidebar.widget().findChildren(QtWidgets.QComboBox):
+            # A long choice ("1-D and 2-D, step by step") must not widen the column past its frame:
+            # the column does not scroll sideways, so its right edge was cut off.
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(min(combo.minimumContentsLength() or 12, 12))
+        for form in self.sidebar.widget().findChildren(QtWidgets.QFormLayout):
+            form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)  # field under its name if need be
 
     def show_status(self, text: str) -> None:
         self.status.setText(text)

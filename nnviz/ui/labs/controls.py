@@ -88,6 +88,7 @@ class ValueSlider(QtWidgets.QWidget):
 
 def heading(text: str) -> QtWidgets.QLabel:
     label = QtWidgets.QLabel(f"<b>{text}</b>")
+    label.setWordWrap(True)  # a long heading must not widen the controls column past its frame
     label.setContentsMargins(0, 8, 0, 0)
     return label
 
@@ -125,7 +126,9 @@ def style_plot_item(plot: pg.PlotItem, title: str = "", left: str = "", bottom: 
     """Readable ticks and labels, plain numbers (no "x0.001" prefixes), no right-click menu."""
     plot.setMenuEnabled(False)
     plot.hideButtons()
-    theme.style_plot(plot, title=title)
+    theme.style_plot(plot)
+    if title:
+        fit_plot_title(plot, title)  # cut short with "…" rather than drawn over the next plot
     for name, text in (("left", left), ("bottom", bottom)):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(theme.GREY_80))
@@ -144,12 +147,29 @@ def plot_widget(title: str = "", left: str = "", bottom: str = "") -> pg.PlotWid
     """A white plot with readable ticks and labels (see :func:`style_plot_item`)."""
     widget = pg.PlotWidget(background="w")
     style_plot_item(widget.getPlotItem(), title, left, bottom)
-    widget.setMinimumSize(200, 150)
+    # Small enough that four plots side by side and the controls fit a 1024-pixel projector.
+    widget.setMinimumSize(140, 120)
     return widget
 
 
-def legend(plot: pg.PlotItem, offset: tuple[int, int] = (10, 10)) -> pg.LegendItem:
-    item = plot.addLegend(offset=offset, labelTextSize="12pt", brush=pg.mkBrush(255, 255, 255, 220),
+def fit_plot_title(plot: pg.PlotItem, *variants: str, size: str = "13pt") -> None:
+    """Title ``plot`` with the longest of ``variants`` (longest first) that fits its width, fitted
+    again whenever the plot is resized: a title wider than its plot ran into its neighbour's."""
+    label = plot.titleLabel
+    if getattr(label, "_nnviz_variants", None) == variants and label.isVisible():
+        return  # already shown (redraws call this every frame; a resize refits it)
+    theme.relax_width(label)  # a long title must not widen the plot beyond its widget either
+    if getattr(label, "_nnviz_variants", None) is None:
+        label.geometryChanged.connect(lambda: theme.fit_title(label, *label._nnviz_variants))
+    label._nnviz_variants = variants
+    # A fixed size, also in presentation mode: pyqtgraph's title row is 30 pixels high.
+    plot.setTitle(variants[0], size=size)
+    label._nnviz_text = variants[0]
+    theme.fit_title(label, *variants)
+
+
+def legend(plot: pg.PlotItem, offset: tuple[int, int] = (10, 10), size: str = "12pt") -> pg.LegendItem:
+    item = plot.addLegend(offset=offset, labelTextSize=size, brush=pg.mkBrush(255, 255, 255, 220),
                           pen=pg.mkPen(theme.GREY_40))
     item.setLabelTextColor("k")
     return item

@@ -74,6 +74,7 @@ class ConvolutionLab(LabWidget):
         self.hand, self.whole, self.learned = HandConvolutionCanvas(), WholeImageCanvas(), FilterActivationFigure()
         self.learned.show_input = False  # the whole-image section shows the digit
         self.learned.title = "3 · Learned: first convolution layer filters and their activations"
+        self.learned.short_titles = ("3 · Learned first-layer filters", "3 · Learned filters")
         self.learned.clear("Press 'Train cnn (1 epoch)' on the right, or 'Open model…', to see a trained "
                            "network's first-layer filters applied to this digit.")
         self.hand.patch_clicked.connect(self.set_origin_around)

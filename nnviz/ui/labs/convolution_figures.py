@@ -83,7 +83,8 @@ class HandConvolutionCanvas(PaintedFigure):
         (ph, pw), (fh, fw), (qh, qw) = lesson.patch.shape, lesson.feature_map.shape, lesson.pooled.shape
         kh, kw = lesson.weights.shape
         draw_text(painter, QtCore.QRectF(6, 2, width - 12, title_px * 1.5),
-                  f"1 · By hand: a {kh}×{kw} filter slid over a {ph}×{pw} patch of the digit", title_px, bold=True)
+                  (f"1 · By hand: a {kh}×{kw} filter slid over a {ph}×{pw} patch of the digit",
+                   f"1 · By hand: a {kh}×{kw} filter over a {ph}×{pw} patch"), title_px, bold=True, fit=True, wrap=False)
         draw_text(painter, QtCore.QRectF(6, 1.6 * title_px, width - 12, 1.5 * text_px),
                   "'valid' cross-correlation, as in every deep-learning framework (the filter is not flipped):  "
                   "map[i, j] = Σ W[u, v] · patch[i+u, j+v]", text_px)
@@ -203,7 +204,9 @@ class WholeImageCanvas(PaintedFigure):
         h, w = self.image.shape
         k = self.weights.shape[0]
         draw_text(painter, QtCore.QRectF(6, 2, width - 12, title_px * 1.5),
-                  f"2 · Whole image: stride {self.stride}, padding '{self.padding}'", title_px, bold=True)
+                  (f"2 · Whole image: stride {self.stride}, padding '{self.padding}'",
+                   f"2 · Stride {self.stride}, padding '{self.padding}'", f"2 · Stride {self.stride}, '{self.padding}'"),
+                  title_px, bold=True, fit=True, wrap=False)
         (pt, pb), (pl, pr) = (lesson_maths.padding_amounts(n, k, self.stride, self.padding) for n in (h, w))
         padded = np.pad(self.image.astype(np.float64), ((pt, pb), (pl, pr)), constant_values=np.nan)
         oh, ow = self.feature_map.shape
@@ -213,11 +216,12 @@ class WholeImageCanvas(PaintedFigure):
         x0 = (width - s * (padded.shape[1] + ow) - arrow) / 2
         in_rect = QtCore.QRectF(x0, top, padded.shape[1] * s, padded.shape[0] * s)
         out_rect = QtCore.QRectF(in_rect.right() + arrow, top, ow * s, oh * s)
-        pad_note = " + zero padding (grey)" if self.padding == "same" else ""
-        for rect, text in ((in_rect, f"input {h}×{w}{pad_note}"), (out_rect, f"feature map {oh}×{ow}")):
-            left = max(2.0, rect.left() - 30)
-            draw_text(painter, QtCore.QRectF(left, top - text_px * 1.6, min(rect.right() + 30, width - 2) - left,
-                                             text_px * 1.5), text, text_px, fit=True, wrap=False)
+        pads = (" + zero padding (grey)", " + padding (grey)", "") if self.padding == "same" else ("",)
+        middle = in_rect.right() + arrow / 2  # the two captions meet above the arrow, never overlap
+        for left, right, text in ((max(2.0, in_rect.left() - 30), middle, tuple(f"input {h}×{w}{n}" for n in pads)),
+                                  (middle, min(out_rect.right() + 30, width - 2), (f"feature map {oh}×{ow}", "map"))):
+            draw_text(painter, QtCore.QRectF(left, top - text_px * 1.6, right - left, text_px * 1.5), text, text_px,
+                      fit=True, wrap=False)
         draw_pixels(painter, in_rect, to_qimage(padded, INK_TABLE, 0.0, 1.0))
         _outline(painter, QtCore.QRectF(x0, top, k * s, k * s), HIGHLIGHT, 2.0)
         _outline(painter, QtCore.QRectF(x0 + self.stride * s, top, k * s, k * s), HIGHLIGHT, 1.0)
@@ -228,7 +232,8 @@ class WholeImageCanvas(PaintedFigure):
         if h != w:
             formula += f" rows; {lesson_maths.output_size_formula(w, k, self.stride, self.padding)} columns"
         y = max(in_rect.bottom(), out_rect.bottom()) + 0.5 * text_px
-        draw_text(painter, QtCore.QRectF(6, y, width - 12, 1.6 * text_px), formula, text_px * 1.15, bold=True)
+        draw_text(painter, QtCore.QRectF(6, y, width - 12, 1.6 * text_px), formula, text_px * 1.15, bold=True,
+                  fit=True, wrap=False)
         notes = (f"{lesson_maths.padding_note(h, k, self.stride, self.padding)}.\n"
                  "Computed by nnviz's Conv2D (bias 0, no ReLU); red > 0 > blue; "
                  "orange: the first two windows, one stride apart.")

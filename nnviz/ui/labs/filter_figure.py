@@ -77,22 +77,29 @@ def set_font(painter: QtGui.QPainter, pixels: float, *, bold: bool = False) -> N
     painter.setFont(font)
 
 
-def draw_text(painter: QtGui.QPainter, rect: QtCore.QRectF, text: str, pixels: float, *, bold: bool = False,
-              align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignCenter,
-              colour: QtGui.QColor = INK, fit: bool = False, wrap: bool = True) -> None:
-    """Text in ``rect``, word-wrapped unless ``wrap`` is False; with ``fit`` the font shrinks (to 60 %)
-    until the text fits."""
+def draw_text(painter: QtGui.QPainter, rect: QtCore.QRectF, text: str | tuple[str, ...], pixels: float, *,
+              bold: bool = False, align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignCenter,
+              colour: QtGui.QColor = INK, fit: bool = False, wrap: bool = True) -> QtCore.QRectF:
+    """Text in ``rect``, word-wrapped unless ``wrap`` is False. ``text`` may be variants, longest
+    first: the first that fits is drawn (a short title on a 1024-pixel projector rather than a cut
+    one); with ``fit`` the font then shrinks (to 60 %) until the text fits. Returns where the text went."""
     flags = int(align | QtCore.Qt.TextFlag.TextWordWrap) if wrap else int(align)
     set_font(painter, pixels, bold=bold)
+
+    def fits(candidate: str) -> bool:
+        needed = painter.boundingRect(rect, flags, candidate)
+        return needed.height() <= rect.height() + 0.5 and needed.width() <= rect.width() + 0.5
+
+    variants = (text,) if isinstance(text, str) else text
+    text = next((v for v in variants if fits(v)), variants[-1])
     if fit:
         for _ in range(8):
-            needed = painter.boundingRect(rect, flags, text)
-            if needed.height() <= rect.height() + 0.5 and needed.width() <= rect.width() + 0.5:
+            if fits(text):
                 break
             pixels *= 0.94
             set_font(painter, pixels, bold=bold)
     painter.setPen(colour)
-    painter.drawText(rect, flags, text)
+    return painter.drawText(rect, flags, text)
 
 
 def draw_pixels(painter: QtGui.QPainter, rect: QtCore.QRectF, image: QtGui.QImage) -> None:
@@ -150,6 +157,7 @@ class FilterActivationFigure(PaintedFigure):
         self.maps: np.ndarray | None = None  # (n, H', W'), after ReLU
         self.image: np.ndarray | None = None  # (H, W) in [0, 1]
         self.title = "First convolution layer: filters and activations"
+        self.short_titles: tuple[str, ...] = ()  # drawn when the title does not fit the width
         self.subtitle = ""
         self.empty_note = "No trained network yet."
         self.show_input = True  # the input digit at the left (the lab shows it elsewhere)
@@ -176,7 +184,8 @@ class FilterActivationFigure(PaintedFigure):
     def paint_figure(self, painter: QtGui.QPainter, width: float, height: float) -> None:
         title_px = max(14.0, min(24.0, width / 48))
         text_px = max(12.0, title_px * 0.7)
-        draw_text(painter, QtCore.QRectF(8, 4, width - 16, title_px * 1.5), self.title, title_px, bold=True)
+        draw_text(painter, QtCore.QRectF(8, 4, width - 16, title_px * 1.5), (self.title, *self.short_titles),
+                  title_px, bold=True, fit=True, wrap=False)
         top = 4 + title_px * 1.6
         if self.subtitle:
             set_font(painter, text_px)

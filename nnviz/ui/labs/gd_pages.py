@@ -12,8 +12,8 @@ from nnviz.core.lessons.gradient_descent import (DX, ETA_1D, ETA_2D, PITFALLS, S
 from nnviz.core.lessons.text_table import format_number
 
 from nnviz.ui import theme
-from nnviz.ui.labs.controls import (ValueSlider, button_row, figure_label, heading, html_table, legend, plot_widget,
-                                    push_button)
+from nnviz.ui.labs.controls import (ValueSlider, button_row, figure_label, fit_plot_title, heading, html_table,
+                                    legend, plot_widget, push_button)
 
 PATH_COLOURS = (theme.VERMILLION, theme.BLUE)
 
@@ -60,7 +60,9 @@ class StepByStepPage(QtWidgets.QWidget):
                                    symbolBrush=theme.VERMILLION, symbolPen=None)
         self.current_1d = p.plot(pen=None, symbol="o", symbolSize=16, symbolBrush="k", symbolPen=pg.mkPen("w", width=2))
         p.setRange(xRange=(-1, 7), yRange=(-1, 18), padding=0)
-        self.plot_2d = plot_widget("2-D: z = x² + y² − 6x + 10, path down −∇z", "y", "x")
+        self.plot_2d = plot_widget("", "y", "x")
+        fit_plot_title(self.plot_2d.getPlotItem(), "2-D: z = x² + y² − 6x + 10, path down −∇z",
+                       "2-D: z = x² + y² − 6x + 10", "2-D descent")
         p2 = self.plot_2d.getPlotItem()
         p2.setAspectLocked(True)
         add_surface(p2, SURFACES["bowl"], [1.5, 2, 3, 5, 8, 11, 14, 18, 24, 30, 40])
@@ -244,7 +246,7 @@ class PitfallsPage(QtWidgets.QWidget):
             levels = {"two-minima": [1.2, 2, 3, 4, 5, 6, 7, 8, 10, 12], "valley": [0.05, 0.2, 0.5, 1, 1.5, 2.5, 4, 6]}
             add_surface(plot, surface, levels[surface.name])
             plot.setLabel("left", "y", color=theme.BLACK, **{"font-size": "13pt"})
-        plot.setTitle(surface.formula, size="14pt")
+        fit_plot_title(plot, surface.formula, size="14pt")
         for colour, path in zip(PATH_COLOURS, self.paths):
             self.path_items.append(plot.plot(pen=pg.mkPen(colour, width=2.5), symbol="o", symbolSize=8,
                                              symbolBrush=colour, symbolPen=None, name=path.label))

@@ -14,7 +14,7 @@ from nnviz.core.lessons.loss_comparison import (LOSS_NAMES, LOSS_TEXT, LossCompa
 
 from nnviz.ui.labs.background import BackgroundRun
 from nnviz.ui.labs.base import LabWidget
-from nnviz.ui.labs.controls import button_row, figure_label, heading, legend, plot_widget, push_button
+from nnviz.ui.labs.controls import button_row, figure_label, fit_plot_title, heading, legend, plot_widget, push_button
 from nnviz.ui import theme
 
 COLOURS = {"quadratic": theme.VERMILLION, "cross-entropy": theme.BLUE}
@@ -41,8 +41,11 @@ class LossesLab(LabWidget):
     def _build_figure(self) -> None:
         grid = QtWidgets.QGridLayout(self.figure)
         grid.setContentsMargins(6, 6, 6, 6)
-        self.accuracy_plot = plot_widget("Test accuracy (10,000 test images)", "accuracy (%)", "epoch")
-        self.delta_plot = plot_widget("Output-layer error signal: mean |δ| per image", "mean |δ|", "epoch")
+        self.accuracy_plot = plot_widget("", "accuracy (%)", "epoch")
+        fit_plot_title(self.accuracy_plot.getPlotItem(), "Test accuracy (10,000 test images)", "Test accuracy")
+        self.delta_plot = plot_widget("", "mean |δ|", "epoch")
+        fit_plot_title(self.delta_plot.getPlotItem(), "Output-layer error signal: mean |δ| per image",
+                       "Output error: mean |δ| per image", "Mean |δ| per image")
         self.items = {}
         for widget, key in ((self.accuracy_plot, "accuracy"), (self.delta_plot, "delta")):
             plot = widget.getPlotItem()

@@ -3,18 +3,20 @@ per layer beside what the slides print (3-5-4-5-2, 784-30-10, LeNet-5)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from nnviz.core.errors import NnvizError
 from nnviz.core.lessons.parameters import EXAMPLES, ArchitectureCount, count_architecture, format_counts, shown_rows
 from nnviz.core.lessons.text_table import format_number
 
 from nnviz.ui.labs.base import LabWidget
-from nnviz.ui.labs.controls import ValueSlider, figure_label, heading, html_table, legend, plot_widget, push_button
+from nnviz.ui.labs.controls import (ValueSlider, figure_label, fit_plot_title, heading, html_table, legend, plot_widget,
+                                    push_button)
 from nnviz.ui import theme
 
 MAX_DRAWN_UNITS = 16  # fully connected nets up to this width are drawn neuron by neuron
@@ -42,7 +44,11 @@ class ParametersLab(LabWidget):
         plot = self.diagram.getPlotItem()
         plot.hideAxis("left")
         plot.hideAxis("bottom")
-        self.bars = plot_widget("Share of the network's work and memory", "% of total", "")
+        plot.getViewBox().sigResized.connect(lambda _box: self._fit_layer_labels())
+        self.bars = plot_widget("", "% of total", "")
+        self.bars.getPlotItem().getViewBox().sigResized.connect(lambda _box: self._fit_bar_names())
+        fit_plot_title(self.bars.getPlotItem(), "Share of the network's work and memory", "Share of work and memory",
+                       "Shares")
         self.bar_legend = legend(self.bars.getPlotItem(), offset=(-8, 8))
         self.weight_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=theme.BLUE, name="weights + biases")
         self.mac_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=theme.ORANGE, name="multiply-accumulates")
@@ -133,14 +139,15 @@ class ParametersLab(LabWidget):
         plot.clear()
         sizes = count.sizes
         if not sizes:
-            plot.setTitle("Layers and their output shapes", size="13pt")
+            fit_plot_title(plot, "Layers and their output shapes", "Layers")
             self._draw_blocks(plot, count)
             return
         drawn = [min(n, MAX_DRAWN_UNITS) for n in sizes]
         cut = any(n > MAX_DRAWN_UNITS for n in sizes)
-        plot.setTitle(f"{'-'.join(map(str, sizes))}: " + ("⋮ = neurons not drawn" if cut else
-                                                          "every line is one weight"), size="13pt")
+        name = '-'.join(map(str, sizes))
+        fit_plot_title(plot, f"{name}: " + ("⋮ = neurons not drawn" if cut else "every line is one weight"), name)
         columns = []
+        self.layer_labels: list[pg.TextItem] = []
         for i, (n, shown) in enumerate(zip(sizes, drawn)):
             ys = (np.arange(shown) - (shown - 1) / 2) * 0.6
             columns.append(np.column_stack([np.full(shown, float(i)), ys]))
@@ -165,11 +172,35 @@ class ParametersLab(LabWidget):
                 plot.addItem(dots)
                 dots.setPos(float(i), float(column[len(column) // 2, 1]))
             label = "input" if i == 0 else ("output" if i == len(columns) - 1 else f"hidden {i}")
+            short = "in" if i == 0 else ("out" if i == len(columns) - 1 else f"h{i}")
             text = pg.TextItem(f"{label}\n{n:,}", color="k", anchor=(0.5, 0))
             text.setFont(_font(12))
+            text.variants = (f"{label}\n{n:,}", f"{short}\n{n:,}")
             plot.addItem(text)
             text.setPos(float(i), bottom - 0.4)
+            self.layer_labels.append(text)
+        self.diagram_range = (bottom - 0.4, -bottom + 0.5)  # the labels' top, the top unit's top
         plot.setRange(xRange=(-0.5, len(sizes) - 0.5), yRange=(bottom - 1.4, -bottom + 0.5), padding=0)
+        self._fit_layer_labels()
+
+    def _fit_layer_labels(self) -> None:
+        """"hidden 1" under each column, or "h1" when the columns are too close for it (1024 pixels)."""
+        labels = getattr(self, "layer_labels", [])
+        if not labels:
+            return
+        metrics = QtGui.QFontMetricsF(labels[0].textItem.font())
+        room = self.diagram.getPlotItem().getViewBox().width() / len(labels) - 12
+        for text in labels:
+            wide = max(metrics.horizontalAdvance(line) for line in text.variants[0].split("\n"))
+            theme.set_text(text, text.variants[0] if wide <= room else text.variants[1])
+        # Room under the units for the two lines of each label, whatever the plot's height: the data
+        # range below the labels' top is the share of the height the text needs.
+        box = self.diagram.getPlotItem().getViewBox()
+        label_top, top = self.diagram_range
+        share = (2 * metrics.height() + 8) / max(box.height(), 1.0)
+        if share < 0.8:
+            low = min(label_top - 1.0, (label_top - share * top) / (1 - share))
+            box.setRange(xRange=(-0.5, len(labels) - 0.5), yRange=(low, top), padding=0)
 
     def _draw_blocks(self, plot: pg.PlotItem, count: ArchitectureCount) -> None:
         rows = shown_rows(count)
@@ -191,8 +222,24 @@ class ParametersLab(LabWidget):
         self.weight_bars.setOpts(x=x - 0.2, height=[100 * r.total / total for r in rows], width=0.38)
         self.mac_bars.setOpts(x=x + 0.2, height=[100 * r.macs / macs for r in rows], width=0.38)
         plot = self.bars.getPlotItem()
-        plot.getAxis("bottom").setTicks([[(float(i), r.name) for i, r in zip(x, rows)]])
+        self.bar_names = [r.name for r in rows]
+        self._fit_bar_names()
         plot.setRange(xRange=(0.4, len(rows) + 0.6), yRange=(0, 110), padding=0)
+
+    def _fit_bar_names(self) -> None:
+        """Layer names under the bars, shortened ("dense_1" → "d1") when they would run into each other."""
+        names = getattr(self, "bar_names", [])
+        if not names:
+            return
+        axis = self.bars.getPlotItem().getAxis("bottom")
+        metrics = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font())
+        room = self.bars.getPlotItem().getViewBox().width() / (len(names) + 0.2) - 8
+        if max(metrics.horizontalAdvance(name) for name in names) > room:
+            names = [re.sub(r"^([A-Za-z])[A-Za-z0-9]*?_(\d+)$", r"\1\2", name) for name in names]
+        ticks = [[(float(i), name) for i, name in enumerate(names, start=1)]]
+        if getattr(self, "_bar_ticks", None) != ticks:  # a new tick list re-lays out the axis
+            self._bar_ticks = ticks
+            axis.setTicks(ticks)
 
 
 def _real_nodes(column: np.ndarray, n_units: int) -> np.ndarray:

@@ -14,8 +14,8 @@ from nnviz.core.lessons.playground import (GRID, PLAYGROUND_DATASETS, THUMB, Pla
 from nnviz.core.data.toy import TOY_DATASETS, TOY_DEFAULTS
 
 from nnviz.ui.labs.base import LabWidget
-from nnviz.ui.labs.controls import (ValueSlider, button_row, figure_label, heading, plot_widget, push_button,
-                       set_axis_label, style_plot_item)
+from nnviz.ui.labs.controls import (ValueSlider, button_row, figure_label, fit_plot_title, heading, plot_widget,
+                                    push_button, set_axis_label, style_plot_item)
 from nnviz.ui.labs.network_graph import NetworkGraph, plane_colormap
 from nnviz.ui import theme
 
@@ -52,7 +52,7 @@ class PlaygroundLab(LabWidget):
         plot.addItem(self.heat)
         self.boundary = pg.IsocurveItem(level=0.5, pen=pg.mkPen("k", width=3), axisOrder="row-major")
         self.boundary.setParentItem(self.heat)
-        self.plane_legend = pg.LegendItem(colCount=4, labelTextSize="12pt", labelTextColor="k")
+        self.plane_legend = pg.LegendItem(colCount=2, labelTextSize="12pt", labelTextColor="k")
         self.plane.addItem(self.plane_legend, row=1, col=0)
         self.points = {}
         for split, filled in (("train", True), ("test", False)):
@@ -224,8 +224,12 @@ class PlaygroundLab(LabWidget):
         x0, x1, y0, y1 = self.run.extent
         plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self.line.setVisible(self.run.is_perceptron)
-        plot.setTitle("Input plane: the perceptron's decision; dashed: its line w·x + b = 0" if self.run.is_perceptron
-                      else "Input plane: the network's output, boundary at 0.5", size="13pt")
+        if self.run.is_perceptron:
+            fit_plot_title(plot, "Input plane: the perceptron's decision; dashed: its line w·x + b = 0",
+                           "Perceptron's decision; dashed: w·x + b = 0", "Perceptron's decision")
+        else:
+            fit_plot_title(plot, "Input plane: the network's output, boundary at 0.5",
+                           "Network output, boundary at 0.5", "Network output")
         self.show_status("")
         self.redraw()
 
@@ -299,7 +303,7 @@ class PlaygroundLab(LabWidget):
             epochs = np.arange(1, view.mistakes_per_epoch.size + 1)
             self.bars.setOpts(x=epochs, height=view.mistakes_per_epoch, width=0.7)
             self.bars.setVisible(True)
-            plot.setTitle("Misclassified training samples per epoch", size="13pt")
+            fit_plot_title(plot, "Misclassified training samples per epoch", "Mistakes per epoch")
             set_axis_label(plot, "left", "mistakes")
             set_axis_label(plot, "bottom", "epoch")
             top = max(int(view.mistakes_per_epoch.max()) if view.mistakes_per_epoch.size else 1, 1)
@@ -311,7 +315,8 @@ class PlaygroundLab(LabWidget):
         self.bars.setVisible(False)
         for axis in ("bottom", "left"):
             plot.getAxis(axis).setTickSpacing()  # automatic again
-        plot.setTitle("Training loss (½ (y − t)², per mini-batch)", size="13pt")
+        fit_plot_title(plot, "Training loss (½ (y − t)², per mini-batch)", "Loss ½ (y − t)² per mini-batch",
+                       "Training loss")
         set_axis_label(plot, "left", "loss")
         set_axis_label(plot, "bottom", "iteration")
         loss = view.iteration_loss.astype(np.float64)

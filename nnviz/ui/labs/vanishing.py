@@ -13,7 +13,7 @@ from nnviz.core.lessons.text_table import format_number
 from nnviz.core.lessons.vanishing import NETWORKS, GradientNorms, VanishingGradients, VanishingSettings
 
 from nnviz.ui.labs.background import BackgroundRun
-from nnviz.ui.labs.controls import button_row, figure_label, heading, legend, plot_widget, push_button
+from nnviz.ui.labs.controls import button_row, figure_label, fit_plot_title, heading, legend, plot_widget, push_button
 from nnviz.ui import theme
 
 ACTIVATION_TITLES = {key: choice.title for key, choice in NETWORKS.items()}
@@ -39,7 +39,9 @@ class VanishingPage(QtWidgets.QWidget):
         self.plots = {}
         self.beside = QtWidgets.QStackedWidget()  # the sigmoid net's neighbour: exploding or ReLU (He)
         for activation in NETWORKS:
-            widget = plot_widget(f"{ACTIVATION_TITLES[activation]}: ||∂E/∂b|| per layer", "||∂E/∂b||", "iteration")
+            widget = plot_widget("", "||∂E/∂b||", "iteration")
+            name = ACTIVATION_TITLES[activation]
+            fit_plot_title(widget.getPlotItem(), f"{name}: ||∂E/∂b|| per layer", f"{name}: ||∂E/∂b||", name)
             plot = widget.getPlotItem()
             plot.setLogMode(y=True)
             plot.showGrid(x=True, y=True, alpha=0.25)
@@ -51,7 +53,8 @@ class VanishingPage(QtWidgets.QWidget):
             else:
                 self.beside.addWidget(widget)
         grid.addWidget(self.beside, 0, 1)
-        self.summary = plot_widget("Mean ||∂E/∂b|| per layer", "mean ||∂E/∂b||", "layer (1 = next to the input)")
+        self.summary = plot_widget("", "mean ||∂E/∂b||", "layer (1 = next to the input)")
+        fit_plot_title(self.summary.getPlotItem(), "Mean ||∂E/∂b|| per layer", "Mean ||∂E/∂b||")
         plot = self.summary.getPlotItem()
         plot.setLogMode(y=True)
         plot.showGrid(x=True, y=True, alpha=0.25)

@@ -15,7 +15,8 @@ from nnviz.core.lessons.xor import (HAND_WEIGHTS, HIDDEN_ACTIVATIONS, XorForward
                                     format_forward, format_weights, forward_table)
 
 from nnviz.ui.labs.base import LabWidget
-from nnviz.ui.labs.controls import button_row, figure_label, heading, html_table, plot_widget, push_button
+from nnviz.ui.labs.controls import (button_row, figure_label, fit_plot_title, heading, html_table, plot_widget,
+                                    push_button)
 from nnviz.ui import theme
 
 TARGET_COLOURS = (theme.BLUE, theme.ORANGE)  # target 0: blue circle, target 1: orange triangle
@@ -33,6 +34,11 @@ def factor(value: float) -> str:
     """A number inside a product: negative ones in parentheses, 1·(−2)."""
     text = n3(value)
     return f"({text})" if text.startswith("−") else text
+
+
+def unbroken(text: str) -> str:
+    """``text`` with no line break inside (HTML)."""
+    return text.replace(" ", "&nbsp;")
 
 
 def vec(values) -> str:
@@ -61,8 +67,13 @@ class XorLab(LabWidget):
         self.header = figure_label()
         self.table = figure_label()
         self.explain = figure_label()
-        self.input_plot = plot_widget("Input space: XOR is not linearly separable", "x2", "x1")
-        self.hidden_plot = plot_widget("Hidden space: now one line separates them", "h2", "h1")
+        self.input_plot = plot_widget("", "x2", "x1")
+        self.hidden_plot = plot_widget("", "h2", "h1")
+        # The shorter titles when the two plots share a narrow figure (a 1024-pixel projector).
+        fit_plot_title(self.input_plot.getPlotItem(), "Input space: XOR is not linearly separable",
+                       "Input space: not linearly separable", "Input space")
+        fit_plot_title(self.hidden_plot.getPlotItem(), "Hidden space: now one line separates them",
+                       "Hidden space: one line separates", "Hidden space")
         self.point_items, self.labels, self.lines = {}, {}, {}
         for key, widget in (("input", self.input_plot), ("hidden", self.hidden_plot)):
             plot = widget.getPlotItem()
@@ -72,8 +83,10 @@ class XorLab(LabWidget):
                                                symbolPen=pg.mkPen("k", width=1.5))
                                      for c, s in zip(TARGET_COLOURS, TARGET_SYMBOLS)]
             self.labels[key] = []
+            plot.getViewBox().sigTransformChanged.connect(lambda _vb, k=key: self._place_labels(k))
             for _ in range(4):
-                text = pg.TextItem(color="k", anchor=(0, 1.1))
+                text = pg.TextItem(color="k", anchor=(0, 0))  # placed by _place_labels
+                text.point = (0.0, 0.0)
                 font = text.textItem.font()
                 font.setPointSize(12)
                 text.setFont(font)
@@ -88,8 +101,10 @@ class XorLab(LabWidget):
         layout.addWidget(self.header, 0, 0, 1, 2)
         layout.addWidget(self.table, 1, 0)
         layout.addWidget(self.explain, 1, 1)
-        layout.addWidget(self.input_plot, 2, 0)
-        layout.addWidget(self.hidden_plot, 2, 1)
+        plots = QtWidgets.QHBoxLayout()  # the two spaces equally wide, whatever the table's width
+        plots.addWidget(self.input_plot, 1)
+        plots.addWidget(self.hidden_plot, 1)
+        layout.addLayout(plots, 2, 0, 1, 2)
         layout.setRowStretch(2, 1)
         layout.setColumnStretch(0, 1)
         layout.setColumnStretch(1, 1)
@@ -216,8 +231,10 @@ class XorLab(LabWidget):
         self.header.setText(
             f"<span style='font-size:15pt'><b>XOR with a 2-2-1 network</b> — {self.origin}</span><br>"
             f"z = x·W1 + θ1,&nbsp; h = {act}(z),&nbsp; y = h·W2 + θ2 (linear output)&nbsp;&nbsp; "
-            f"W1 = [{vec(w.hidden_weights[0])}, {vec(w.hidden_weights[1])}], "
-            f"θ1 = {vec(w.hidden_bias)}, W2 = {vec(w.output_weights)}, θ2 = {n3(w.output_bias)}")
+            # a narrow figure wraps between the weights, never inside a vector
+            + ", ".join(unbroken(part) for part in (
+                f"W1 = [{vec(w.hidden_weights[0])}, {vec(w.hidden_weights[1])}]", f"θ1 = {vec(w.hidden_bias)}",
+                f"W2 = {vec(w.output_weights)}", f"θ2 = {n3(w.output_bias)}")))
         rows = [[INPUT_NAMES[i], vec(f.pre_activations[i]), vec(f.hidden[i]), n3(f.outputs[i]),
                  n3(f.targets[i])] for i in range(4)]
         self.table.setText(html_table(["input x", "z = x·W1 + θ1", f"h = {act}(z)", "output y", "target"], rows,
@@ -271,15 +288,38 @@ class XorLab(LabWidget):
         for text in self.labels[key]:
             text.setText("")
         for text, (p, names) in zip(self.labels[key], groups.items()):
-            text.setText(" x = " + ", ".join(names))
-            text.setPos(*p)
+            text.setText(",\n".join(f"x = {name}" for name in names))  # one label for points that coincide
+            text.point = p
         low, high = points.min(axis=0), points.max(axis=0)
         span = np.maximum(high - low, 1.0)
-        self.point_items[key][0].getViewBox().setRange(xRange=(low[0] - 0.35 * span[0], high[0] + 0.6 * span[0]),
+        self.point_items[key][0].getViewBox().setRange(xRange=(low[0] - 0.35 * span[0], high[0] + 0.8 * span[0]),
                                                        yRange=(low[1] - 0.35 * span[1], high[1] + 0.35 * span[1]),
                                                        padding=0)
         for item in self.labels[key]:
             item.setVisible(bool(item.toPlainText()))
+        self._place_labels(key)
+
+    def _place_labels(self, key: str) -> None:
+        """Each label beside its point, on the first side (right, left; above, below) where it stays
+        inside the plot and clear of the other labels and points: at 1024 pixels they collided."""
+        shown = [t for t in self.labels[key] if t.isVisible()]
+        if not shown:
+            return
+        box = shown[0].getViewBox()
+        area = box.sceneBoundingRect()
+        centres = [box.mapViewToScene(pg.Point(*t.point)) for t in shown]
+        taken = [QtCore.QRectF(c.x() - 12, c.y() - 12, 24, 24) for c in centres]  # the markers
+        for text, centre, marker in zip(shown, centres, list(taken)):
+            size = text.textItem.boundingRect().size()
+            w, h, gap = size.width(), size.height(), 9
+            sides = [QtCore.QRectF(centre.x() + dx, centre.y() + dy, w, h) for dx, dy in
+                     ((gap, -gap - h), (gap, gap), (-gap - w, -gap - h), (-gap - w, gap),
+                      (-w / 2, -12 - h), (-w / 2, 12))]
+            free = [r for r in sides if area.contains(r) and not any(r.intersects(t) for t in taken if t != marker)]
+            inside = [r for r in sides if area.contains(r)]
+            rect = (free or inside or sides)[0]
+            taken.append(rect)
+            text.setPos(box.mapSceneToView(rect.topLeft()))
 
     @staticmethod
     def _place_line(line: pg.InfiniteLine, w: np.ndarray, b: float) -> None:
