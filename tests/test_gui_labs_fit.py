@@ -171,6 +171,8 @@ def test_every_lab_fits_the_window(qtbot, window, size, presenting, monkeypatch)
 def test_presentation_mode_switched_in_labs_mode_keeps_the_labs_alone_at_1024(qtbot, window):  # noqa: F811
     window.resize(1024, 768)
     window.lab_mode.labs_action.trigger()
+    status = window.status
+    assert not status.run_label.isVisible() and status.height() < 40  # the run's line is Training mode's
     controls = window.docks["controls"]
     for _ in ("on", "off"):  # F5 on and off again, while the labs are shown
         window.presentation.action.trigger()
@@ -179,6 +181,7 @@ def test_presentation_mode_switched_in_labs_mode_keeps_the_labs_alone_at_1024(qt
         assert window.width() <= 1024 and not fit_problems(window.lab_mode.tabs.currentWidget())
     window.lab_mode.training_action.trigger()
     qtbot.waitUntil(controls.isVisible, timeout=5000)  # presentation mode is off: the run setup is back
+    assert status.run_label.isVisible() and status.progress.isVisible()
     assert window.probe_bar.isVisible()
     window.lab_mode.labs_action.trigger()
     window.presentation.action.trigger()

@@ -150,6 +150,14 @@ class RunStatusBar(QtWidgets.QStatusBar):
             f"{self.train_measured:,} training examples; the running mean over the batches is the per-batch curve"
             if self.train_measured else "")
 
+    def show_run(self, shown: bool) -> None:
+        """The training run's line (hidden in Labs mode: it is not what the class sees there, and its
+        large type in presentation mode took the labs' height); messages still show."""
+        for widget in (self.run_label, self.progress, self.accuracy_label):
+            widget.setVisible(shown)
+        # QStatusBar keeps the height of its hidden widgets: one line of messages instead.
+        self.setMaximumHeight(16_777_215 if shown else self.fontMetrics().height() + 10)
+
     def show_state(self, state: str) -> None:
         """A state change before the next snapshot arrives (e.g. loading)."""
         self.state = state
