@@ -133,7 +133,7 @@ def test_presentation_mode_draws_at_least_ten_frames_a_second_and_steps_relayout
     assert window.frame_budget.min_rate < 10
     qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
     try:
-        assert window.frame_budget.min_rate == 10 and window.frame_budget.rate >= 10
+        assert window.frame_budget.min_rate >= 10 and window.frame_budget.rate >= 10
         window.frame_budget.restart()
         window.frame_budget._mark = (window.frame_budget._mark[0] - 1.0, 0.0)
         window.frame_budget.add_frame(0.9)  # frames that took 90 % of the time: far over the budget

@@ -96,3 +96,18 @@ def test_a_columns_band_is_the_lowest_and_highest_loss_of_the_buckets_in_it():
         assert high[at] == history.hi[:b][column == k].max()
     assert high.max() == np.float32(7.5) and low.min() == losses.min()
     assert history.column_band(0.0, 1.0, 0)[0].size == 0 and LossHistory().column_band(0.0, 1.0, 10)[0].size == 0
+
+
+def test_the_smoothed_line_per_column_is_the_moving_average_at_each_columns_last_bucket():
+    rng = np.random.default_rng(5)
+    history = LossHistory(capacity=2048)
+    feed(history, rng.gamma(1.0, 0.2, 30_000).astype(np.float32))  # x up to 60 epochs
+    x, smooth = history.column_smooth(0.0, 60.0, 300)
+    assert 0 < x.size <= 300 and np.all(np.diff(x) > 0)
+    every_x, every_smooth = history.smooth_curve()
+    at = np.searchsorted(every_x, x)
+    np.testing.assert_array_equal(every_x[at], x)  # points of the line itself, not resampled
+    np.testing.assert_array_equal(every_smooth[at], smooth)
+    assert x[-1] == every_x[-1]  # the newest point is always drawn
+    few_x, _ = history.column_smooth(0.0, 60.0, 100_000)  # more columns than buckets: every bucket
+    assert few_x.size == history.buckets

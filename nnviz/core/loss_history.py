@@ -170,12 +170,27 @@ class LossHistory:
         b = self.buckets
         if b == 0 or x_end <= x_start or columns < 1:
             return np.zeros(0), np.zeros(0, np.float32), np.zeros(0, np.float32)
-        middle = 0.5 * (self.x_first[:b] + self.x_last[:b])
         width = (x_end - x_start) / columns
-        column = np.clip(((middle - x_start) / width).astype(np.int64), 0, columns - 1)
-        starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])  # buckets are in x order
+        column = self._columns(x_start, x_end, columns)
+        starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
         return (x_start + (column[starts] + 0.5) * width, np.fmin.reduceat(self.lo[:b], starts),
                 np.fmax.reduceat(self.hi[:b], starts))
+
+    def column_smooth(self, x_start: float, x_end: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+        """(x, smoothed loss) at the last bucket of each pixel column (see ``column_band``): the
+        moving average changes little within a column, so this is the line as drawn."""
+        b = self.buckets
+        if b == 0 or x_end <= x_start or columns < 1:
+            return np.zeros(0), np.zeros(0)
+        column = self._columns(x_start, x_end, columns)
+        last = np.flatnonzero(np.r_[column[1:] != column[:-1], True])
+        return self.x_last[last], self.smooth[last]
+
+    def _columns(self, x_start: float, x_end: float, columns: int) -> np.ndarray:
+        """The pixel column of each bucket's middle (buckets are in x order, so these never decrease)."""
+        b = self.buckets
+        middle = 0.5 * (self.x_first[:b] + self.x_last[:b])
+        return np.clip(((middle - x_start) / ((x_end - x_start) / columns)).astype(np.int64), 0, columns - 1)
 
     def smooth_curve(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x_last[: self.buckets], self.smooth[: self.buckets]

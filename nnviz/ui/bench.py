@@ -1,6 +1,7 @@
 """Speed of the live window: ``python -m nnviz.ui.bench [--preset nielsen] [--presentation] [--size 1024x768]``.
 
-Prints the samples per second of the same preset trained headless and in the real window
+Prints the samples per second of the same preset trained headless (as ``nnviz train`` trains it:
+chunks of 50 ms, its run folder written as it goes, like the window's) and in the real window
 (offscreen, every panel visible), side by side, and the worst gap a 10 ms timer on the GUI thread
 saw while training ran (a frozen window shows as a long gap). Headless and window segments
 alternate, so a busy machine slows both alike; the medians are compared.
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6 import QtCore
 
+    from nnviz.core.live_run import LiveRunWriter, plan_run_folder
     from nnviz.core.presets import preset_config
     from nnviz.core.trainer import Trainer
 
@@ -66,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         window.presentation.action.trigger()
     if args.budget:
         window.set_draw_budget(args.budget)
-    headless = Trainer(preset_config(args.preset), data_dir=args.data_dir)
+    # Epochs enough for any number of rounds: a finished run would measure nothing.
+    window.on_live_setting("epochs", 10_000)
+    headless = Trainer(preset_config(args.preset).with_changes(**{"training.epochs": 10_000}), data_dir=args.data_dir)
+    writer = LiveRunWriter(plan_run_folder(os.path.join(tempfile.mkdtemp(), "headless"), headless.config), headless)
     batch = headless.batch_size
     frames: list[tuple[float, int]] = []
     window.worker.snapshot_ready.connect(lambda s: frames.append((time.perf_counter(), s.iteration)))
@@ -85,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         started, first = time.perf_counter(), headless.iteration
         while time.perf_counter() - started < args.seconds:
-            headless.step_for(0.05)  # in chunks, as `nnviz train` trains
+            result = headless.step_for(0.05)  # in chunks, as `nnviz train` trains
+            writer.after_step()
+            if result.epoch_finished is not None:
+                writer.after_epoch(result.epoch_finished)
         headless_speed = (headless.iteration - first) * batch / (time.perf_counter() - started)
         count = len(frames)
         window.worker.send("start")

@@ -111,6 +111,50 @@ class StatusText(QtWidgets.QWidget):
         painter.drawText(self.rect(), int(flags) | int(QtCore.Qt.TextFlag.TextWordWrap), self.shown(self._text))
 
 
+class EpochProgress(QtWidgets.QWidget):
+    """The epoch's progress bar, drawn as a QProgressBar, but repainted with the rest of the frame:
+    QProgressBar.setValue paints and flushes at once (1.3 ms of every frame of the projector's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._value, self._maximum = 0, 1
+        self.setFixedWidth(220)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setToolTip("Progress through the current epoch")
+
+    def setRange(self, minimum: int, maximum: int) -> None:  # noqa: N802 (as QProgressBar)
+        self.setValue(self._value, max(maximum, minimum + 1))
+
+    def setValue(self, value: int, maximum: int | None = None) -> None:  # noqa: N802 (as QProgressBar)
+        maximum = self._maximum if maximum is None else maximum
+        if (value, maximum) != (self._value, self._maximum):
+            self._value, self._maximum = value, maximum
+            self.update()
+
+    def value(self) -> int:
+        return self._value
+
+    def text(self) -> str:
+        return f"epoch {round(100 * min(self._value, self._maximum) / self._maximum)}%"
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
+        return QtCore.QSize(220, self.fontMetrics().height() + 10)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    def paintEvent(self, _event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        option = QtWidgets.QStyleOptionProgressBar()
+        option.initFrom(self)
+        option.minimum, option.maximum, option.progress = 0, self._maximum, min(self._value, self._maximum)
+        option.text, option.textVisible = self.text(), True
+        option.textAlignment = QtCore.Qt.AlignmentFlag.AlignCenter
+        option.state |= QtWidgets.QStyle.StateFlag.State_Horizontal
+        QtWidgets.QStylePainter(self).drawControl(QtWidgets.QStyle.ControlElement.CE_ProgressBar, option)
+
+
 # The longest texts each part shows: their height is kept, so a frame never changes the layout.
 RUN_TEMPLATE = "Epoch 888 / 888 · batch 88,888 / 88,888 · iteration 88,888,888 · 888,888 samples/s · diverged"
 BRIEF_RUN_TEMPLATE = "Epoch 888 / 888 · batch 88,888 / 88,888 · 888,888 samples/s · diverged"
@@ -121,10 +165,7 @@ class RunStatusBar(QtWidgets.QStatusBar):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.run_label = StatusText("no run", RUN_TEMPLATE, whole_parts=True)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setFixedWidth(220)
-        self.progress.setFormat("epoch %p%")
-        self.progress.setToolTip("Progress through the current epoch")
+        self.progress = EpochProgress()
         self.accuracy_label = StatusText("", ACCURACY_TEMPLATE)
         self.addPermanentWidget(self.run_label, 1)
         self.addPermanentWidget(self.progress)

@@ -108,9 +108,7 @@ class CurvesPanel(Panel):
         self._raw_swatch = pg.PlotDataItem(pen=pg.mkPen(theme.RAW_LOSS_COLOUR, width=10))
         self.smoothed = self.loss_plot.plot(pen=pg.mkPen(theme.TRAIN_COLOUR, width=2.5), skipFiniteCheck=True,
                                             antialias=False)
-        self.smoothed.setDownsampling(auto=True, method="subsample")  # smooth already: 1 point per pixel
-        self.smoothed.setClipToView(True)
-        self.smoothed.opts["autoDownsampleFactor"] = 1.0  # pyqtgraph draws 5 per pixel by default
+        # Handed one point per pixel column (``_draw_columns``): pyqtgraph need not thin 8,192 of them.
         self._raw_as_band: bool | None = None
         self.epoch_loss: dict[str, pg.PlotDataItem] = {}
         self.epoch_accuracy: dict[str, pg.PlotDataItem] = {}
@@ -177,7 +175,6 @@ class CurvesPanel(Panel):
 
     # --- drawing -----------------------------------------------------------------------------
     def _draw_iterations(self) -> None:
-        self.smoothed.setData(*self.history.smooth_curve())
         last_x = max(self.history.last_x(), overlays_last_x(self._overlays))  # a twin ahead too
         # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
         x_max = float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs))
@@ -190,11 +187,12 @@ class CurvesPanel(Panel):
         if wanted != self._loss_range:
             self._loss_range = wanted
             self._apply_loss_range()
-        self._draw_raw()
+        self._draw_columns()
 
-    def _draw_raw(self) -> None:
-        """The raw losses in the view's pixel columns (see ``__init__``)."""
+    def _draw_columns(self) -> None:
+        """The raw and smoothed losses in the view's pixel columns (see ``__init__``)."""
         (x_start, x_end), columns = self.loss_plot.vb.viewRange()[0], max(int(self.loss_plot.vb.width()), 1)
+        self.smoothed.setData(*self.history.column_smooth(x_start, x_end, columns))
         band = self.history.span > 1 or self.history.buckets > columns
         if band != self._raw_as_band:
             self._raw_as_band = band  # separate strokes may be translucent; a joined line's joints not
@@ -245,7 +243,7 @@ class CurvesPanel(Panel):
         if not on:
             self.loss_plot.disableAutoRange(axis="y")
         self._apply_loss_range()
-        self._draw_raw()
+        self._draw_columns()
 
     def _draw_epochs(self, snapshot: RunRecord) -> None:
         self._last_epochs = snapshot.epochs
@@ -372,7 +370,7 @@ class CurvesPanel(Panel):
         self._accuracy_range = ()
         self.raw.setData([], [])
         self._raw_as_band = None
-        self._draw_raw()
+        self._draw_columns()
         self.smoothed.setData([], [])
         for item in (*self.epoch_loss.values(), *self.epoch_accuracy.values()):
             item.setData([], [])
