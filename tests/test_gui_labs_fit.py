@@ -132,6 +132,13 @@ def labs_menu_action(window, title: str):
     return next(a for a in menu.actions() if a.text() == title)
 
 
+@pytest.fixture(autouse=True)
+def presentation_off(window):  # noqa: F811
+    """Presentation mode scales the theme for the whole process: off again before the next test."""
+    yield
+    window.presentation.action.setChecked(False)
+
+
 @pytest.mark.parametrize("size, presenting", [((1024, 768), False), ((1920, 1080), False), ((1024, 768), True)],
                          ids=["1024x768", "1920x1080", "1024x768-presentation"])
 def test_every_lab_fits_the_window(qtbot, window, size, presenting, monkeypatch):  # noqa: F811
