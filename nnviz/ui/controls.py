@@ -21,7 +21,7 @@ from nnviz.core.presets import PRESETS, config_for_preset
 
 from nnviz.ui.download_dialog import picker_entries
 from nnviz.core.trainer_queries import RunInfo
-from nnviz.ui import theme
+from nnviz.ui import screen_fit, theme
 from nnviz.ui.training_box import TrainingBox
 
 TABLE_COLUMNS = ("layer", "output", "weights", "biases", "total")
@@ -82,15 +82,11 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.training_box.edited.connect(self._edited)
         column.addWidget(self.training_box)
         self.setWidget(body)
-        # Fields give way before the column does: at the window's 11-point type the combo boxes and
-        # spin boxes asked for 326 pixels, and the column scrolled sideways on a 1024-wide projector.
-        for box in body.findChildren(QtWidgets.QComboBox):
-            box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(6)
+        # At the window's 11-point type the fields asked for 326 pixels: the column scrolled sideways
+        # on a 1024-wide projector.
+        screen_fit.let_fields_give_way(body, combo_chars=6)
         for spin in body.findChildren(QtWidgets.QAbstractSpinBox):
             spin.setMinimumWidth(90)
-        for form in body.findChildren(QtWidgets.QFormLayout):  # a field too wide goes under its label
-            form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         # Fits beside the panels on a 1024-wide projector and scrolls down; the room of the vertical
         # scroll bar is added, or the column scrolled sideways and cut every line at a small height.
         self.setMinimumWidth(280 + self.verticalScrollBar().sizeHint().width())

@@ -106,9 +106,7 @@ class LabMode(QtCore.QObject):
                 self.window.restoreState(self._training_state)
         for bar in self._training_bars:
             bar.setVisible(not labs and bar in self._bars_shown)
-        status = self.window.statusBar()
-        if hasattr(status, "show_run"):  # the run's status line belongs to Training mode
-            status.show_run(not labs)
+        self.window.status.show_run(not labs)  # the run's status line belongs to Training mode
         if not labs:
             for widget, visible in self._later.items():  # after restoreState, which brings back the old ones
                 widget.setVisible(visible)

@@ -390,8 +390,9 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         ended = self.thread.wait(timeout_ms)
         if ended:  # a run or live change the worker reported just before quitting reaches the controls
             QtCore.QCoreApplication.sendPostedEvents(self.controls, QtCore.QEvent.Type.MetaCall)
-        if ended and self.config is not None:
-            self.remember(self.config), self.settings.sync()
+            if self.config is not None:
+                self.remember(self.config)
+                self.settings.sync()
         return ended and twin_ended
 
 

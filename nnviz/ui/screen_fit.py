@@ -76,3 +76,14 @@ def arrange_compact(window: QtWidgets.QMainWindow, docks: dict[str, QtWidgets.QD
     if "controls" in docks:
         window.resizeDocks([docks["controls"], first], [300, max(window.width() - 300, 400)],
                            QtCore.Qt.Orientation.Horizontal)
+
+
+def let_fields_give_way(column: QtWidgets.QWidget, combo_chars: int) -> None:
+    """Fields of a settings column shrink before the column widens: combo boxes ask for
+    ``combo_chars`` characters (not their longest choice) and a field too wide for its row goes
+    under its label. A column wider than its frame scrolled sideways, or was cut at its right edge."""
+    for combo in column.findChildren(QtWidgets.QComboBox):
+        combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(min(combo.minimumContentsLength() or combo_chars, combo_chars))
+    for form in column.findChildren(QtWidgets.QFormLayout):
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)

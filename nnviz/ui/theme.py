@@ -32,7 +32,7 @@ VAL_COLOUR = ORANGE
 TEST_COLOUR = GREEN
 RAW_LOSS_COLOUR = (86, 180, 233, 60)  # light sky blue: the noise band behind the smoothed curve
 # The same on white, opaque: a translucent line costs the raster engine three times as much to stroke.
-RAW_LOSS_LINE_COLOUR = (215, 237, 250)
+RAW_LOSS_LINE_COLOUR = tuple(round(255 + (c - 255) * RAW_LOSS_COLOUR[3] / 255) for c in RAW_LOSS_COLOUR[:3])
 MARK_COLOUR = GREY_70  # best-epoch and learning-rate marks on the curves
 TRUE_COLOUR = GREEN
 WRONG_COLOUR = VERMILLION

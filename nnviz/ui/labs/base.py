@@ -14,7 +14,7 @@ from typing import ClassVar
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnviz.core.errors import NnvizError
-from nnviz.ui import theme
+from nnviz.ui import screen_fit, theme
 from nnviz.ui.figure_export import render_widget_png
 
 FIGURE_POINT_SIZE = 13  # tables and notes in the figure: readable from the back row
@@ -71,13 +71,8 @@ class LabWidget(QtWidgets.QWidget):
         export.clicked.connect(self.export_with_dialog)
         self.controls.addWidget(export)
         self.export_button = export
-        for combo in self.sidebar.widget().findChildren(QtWidgets.QComboBox):
-            # A long choice ("1-D and 2-D, step by step") must not widen the column past its frame:
-            # the column does not scroll sideways, so its right edge was cut off.
-            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(min(combo.minimumContentsLength() or 12, 12))
-        for form in self.sidebar.widget().findChildren(QtWidgets.QFormLayout):
-            form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)  # field under its name if need be
+        # A long choice ("1-D and 2-D, step by step") widened the column past its frame.
+        screen_fit.let_fields_give_way(self.sidebar.widget(), combo_chars=12)
 
     def show_status(self, text: str) -> None:
         self.status.setText(text)

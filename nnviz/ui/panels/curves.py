@@ -368,10 +368,8 @@ class CurvesPanel(Panel):
         self._epochs_drawn = -1
         self._loss_range = ()
         self._accuracy_range = ()
-        self.raw.setData([], [])
         self._raw_as_band = None
-        self._draw_columns()
-        self.smoothed.setData([], [])
+        self._draw_columns()  # the history is empty: no raw or smoothed points
         for item in (*self.epoch_loss.values(), *self.epoch_accuracy.values()):
             item.setData([], [])
         self._legend_key = None
