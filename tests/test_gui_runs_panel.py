@@ -94,3 +94,27 @@ def test_session_runs_and_refresh_keep_ticks(qtbot, runs_folder, tmp_path):
         panel.add_run_folder(extra)
     assert [r.name for r in kept.args[0]] == ["lr=3.0"]
     assert "session-run" in rows(panel)
+
+
+def test_a_running_row_follows_what_its_run_appends_without_reloading_it(qtbot, tmp_path, monkeypatch):
+    from test_run_data_follower import append, running_run
+
+    import nnviz.ui.runs_panel as runs_panel
+
+    path, rest = running_run(tmp_path / "runs" / "live")
+    panel = RunsPanel(folder=tmp_path / "runs")
+    qtbot.addWidget(panel)
+    panel.set_ticked(path)
+    assert "(running, epoch 1)" in rows(panel)["live"].text(3)
+
+    def no_full_reload(_path):  # a running row is followed, never re-read whole each second
+        raise AssertionError("load_run called for a live row")
+
+    monkeypatch.setattr(runs_panel, "load_run", no_full_reload)
+    append(path, rest[0])
+    with qtbot.waitSignal(panel.runs_selected) as ticked:
+        panel.refresh_live()
+    assert "(running, epoch 2)" in rows(panel)["live"].text(3)
+    assert ticked.args[0][0].n_epochs == 2  # the ticked run's overlay grows too
+    panel.refresh_live()  # nothing new: the row stays as it is
+    assert "(running, epoch 2)" in rows(panel)["live"].text(3)

@@ -24,6 +24,7 @@ from nnviz.core.errors import NnvizError
 from nnviz.sweep.compare import differing_settings, label_runs
 from nnviz.ui import theme
 from nnviz.core.run_folder import METRICS_JSON, RunData, is_run_folder, list_run_folders, load_run
+from nnviz.core.run_folder.follow import RunDataFollower
 from nnviz.core.run_folder.streams import STREAM_FILES
 from nnviz.core.run_status import judge
 
@@ -71,6 +72,7 @@ class RunsPanel(QtWidgets.QWidget):
         self.folder: Path | None = None
         self._session_runs: list[Path] = []  # run folders written in this session (add_run_folder)
         self._loaded: dict[Path, RunData] = {}
+        self._followers: dict[Path, RunDataFollower] = {}  # rows of runs being written (refresh_live)
         self._awaiting: set[Path] = set()  # listed run folders whose run has not started writing
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
@@ -143,6 +145,7 @@ class RunsPanel(QtWidgets.QWidget):
         """Reload every folder; keep ticks on runs still listed."""
         ticked = {p for p in self._ticked_paths()}
         self._loaded.clear()
+        self._followers.clear()
         problems: dict[Path, str] = {}
         for path in self.run_folders():
             try:
@@ -167,7 +170,7 @@ class RunsPanel(QtWidgets.QWidget):
             self.runs_selected.emit(self.selected_runs())
 
     def refresh_live(self) -> None:
-        """Reload only the runs still being written (their folders are small) and update their rows in
+        """Follow only the runs still being written (reading what they appended) and update their rows in
         place: the list, its ticks and scrolling stay as they are. A run folder that appeared in the
         runs folder since (``nnviz train`` started in a terminal), or a listed one that has just
         started writing (a sweep's next run), is listed by a full refresh."""
@@ -182,15 +185,15 @@ class RunsPanel(QtWidgets.QWidget):
             path = Path(item.data(0, PATH_ROLE))
             run = self._loaded.get(path)
             if run is None or run.state != "running":
+                self._followers.pop(path, None)
                 continue
-            try:
-                fresh = load_run(path)
-            except NnvizError:
-                continue
-            fresh.label = run.label
-            self._loaded[path] = fresh
-            item.setText(3, _accuracy_text(fresh))
-            changed |= item.checkState(0) == QtCore.Qt.CheckState.Checked
+            follower = self._followers.get(path)
+            if follower is None:
+                follower = self._followers[path] = RunDataFollower(run)
+            if follower.poll():  # reads only what was appended since the last second
+                self._loaded[path] = run = follower.run
+                changed |= item.checkState(0) == QtCore.Qt.CheckState.Checked
+            item.setText(3, _accuracy_text(run))  # also when nothing arrived: a run can turn "stalled"
         if changed:
             self.runs_selected.emit(self.selected_runs())
 

@@ -15,16 +15,18 @@ import json
 import math
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnviz.core.config import RunConfig, load_config
+from nnviz.core.config import RunConfig, load_config, read_text_file
 from nnviz.core.errors import NnvizError
+from nnviz.core.limits import MAX_TEXT_FILE_BYTES
 from nnviz.core.record import EpochCurves, RunRecord
 from nnviz.core.run_folder.files import CONFIG_FILE, METRICS_CSV, METRICS_JSON
-from nnviz.core.run_folder.reading import is_run_folder, list_run_folders
+from nnviz.core.run_folder.reading import RunData, is_run_folder, list_run_folders
 from nnviz.core.run_folder.streams import ITERATIONS_CSV, SNAPSHOT_JSON
 from nnviz.core.run_status import STALL_SECONDS, judge
 
@@ -146,7 +148,7 @@ class JsonFollower:
             stat = os.stat(self.path)
             if _stamp(stat) == self._stamp:
                 return False
-            value = json.loads(self.path.read_text(encoding="utf-8"))
+            value = json.loads(read_text_file(self.path, MAX_TEXT_FILE_BYTES))  # (a FIFO or a huge file: skipped)
         except (OSError, ValueError):
             return False  # not there yet, or caught mid-write by a non-atomic writer: next poll
         if not isinstance(value, dict):
@@ -295,6 +297,31 @@ class RunFollower:
     @property
     def dataset_kind(self) -> str:
         return str(self.snapshot.value.get("dataset_kind") or "image")
+
+
+class RunDataFollower:
+    """Keeps a loaded `RunData` of a run still being written up to date from what was appended.
+
+    The Runs dock polls its running rows every second; loading such a folder whole each time read
+    all of metrics.csv on the GUI thread: O(epochs) per second, and over an hour-long run the heap
+    grew with the churn. The curves change only once the table is read to its end, so a row never
+    shows a half-read run.
+    """
+
+    def __init__(self, run: RunData, max_bytes: int = MAX_BYTES) -> None:
+        self.run = run
+        self._state = JsonFollower(run.path / METRICS_JSON)
+        self._table = CsvFollower(run.path / METRICS_CSV, max_bytes)
+
+    def poll(self) -> bool:
+        """Read what is new; True when ``run`` changed."""
+        changed = self._state.poll()
+        if changed:
+            self.run = replace(self.run, metrics=self._state.value)
+        if self._table.poll() and self._table.complete and "epoch" in self._table.header:
+            self.run = replace(self.run, curves={name: self._table.column(name).copy() for name in self._table.header})
+            changed = True
+        return changed
 
 
 def follow_until_caught_up(follower: RunFollower, limit: int = 10_000) -> RunFollower:

@@ -19,6 +19,26 @@ from nnviz.ui.panels.legend import RowLegend
 
 SPLITS = (("train", theme.TRAIN_COLOUR, "o"), ("val", theme.VAL_COLOUR, "s"), ("test", theme.TEST_COLOUR, "t"))
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
+# Past this many epochs the markers merge into a band: the lines go on alone. pyqtgraph keeps a record
+# per marker, which grew the window by about 2 kB an epoch over a long class.
+MAX_EPOCH_SYMBOLS = 100
+
+
+def per_epoch_item(plot: pg.PlotItem, **style) -> pg.PlotDataItem:
+    """A per-epoch curve: with thousands of epochs it is drawn as each pixel column's lowest and
+    highest value (pyqtgraph's "peak" down-sampling), so every spike stays visible."""
+    item = plot.plot(**style)
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    return item
+
+
+def set_epoch_data(item: pg.PlotDataItem, x, y, symbol: str) -> None:
+    """``setData``, with the item's markers only while there are at most MAX_EPOCH_SYMBOLS points."""
+    wanted = symbol if len(x) <= MAX_EPOCH_SYMBOLS else None
+    if item.opts["symbol"] != wanted:
+        item.setSymbol(wanted)
+    item.setData(x, y)
 
 
 @dataclass(frozen=True)
@@ -116,8 +136,8 @@ class CurvesPanel(Panel):
             style = dict(pen=pg.mkPen(colour, width=2.5, style=QtCore.Qt.PenStyle.DashLine if split == "train"
                                       else QtCore.Qt.PenStyle.SolidLine),
                          symbol=symbol, symbolSize=9, symbolBrush=colour, symbolPen=None, antialias=True)
-            self.epoch_loss[split] = self.loss_plot.plot(**style)
-            self.epoch_accuracy[split] = self.accuracy_plot.plot(**style)
+            self.epoch_loss[split] = per_epoch_item(self.loss_plot, **style)
+            self.epoch_accuracy[split] = per_epoch_item(self.accuracy_plot, **style)
             for item in (self.epoch_loss[split], self.epoch_accuracy[split]):
                 theme.cache_drawing(item.curve, item.scatter)
         self._epochs_drawn = -1
@@ -254,7 +274,7 @@ class CurvesPanel(Panel):
             return  # per-epoch figures change once an epoch: skip re-creating their symbols
         self._epochs_drawn = curves.epoch.size
         present = []
-        for split, _, _ in SPLITS:
+        for split, _, symbol in SPLITS:
             loss = getattr(curves, f"{split}_loss")
             accuracy = getattr(curves, f"{split}_accuracy")
             # A logged run may have a split's accuracy without its loss (or the other way round).
@@ -262,8 +282,9 @@ class CurvesPanel(Panel):
             has_accuracy = accuracy.size > 0 and bool(np.isfinite(accuracy).any())
             if has_loss or has_accuracy:
                 present.append(split)
-            self.epoch_loss[split].setData(*((curves.epoch, loss) if has_loss else ([], [])))
-            self.epoch_accuracy[split].setData(*((curves.epoch, 100.0 * accuracy) if has_accuracy else ([], [])))
+            set_epoch_data(self.epoch_loss[split], *((curves.epoch, loss) if has_loss else ([], [])), symbol)
+            set_epoch_data(self.epoch_accuracy[split], *((curves.epoch, 100.0 * accuracy) if has_accuracy else ([], [])),
+                           symbol)
         self._update_legends(tuple(present))
         epochs = max(int(curves.epoch[-1]) if curves.epoch.size else 1, 1, self._overlay_epochs)
         accuracy = np.concatenate([100 * getattr(curves, f"{split}_accuracy") for split in present]
@@ -320,10 +341,10 @@ class CurvesPanel(Panel):
             if items is None:
                 style = dict(pen=pg.mkPen(overlay.colour, width=2.5, style=QtCore.Qt.PenStyle.DotLine),
                              symbol="d", symbolSize=8, symbolBrush=overlay.colour, symbolPen=None, antialias=True)
-                items = (self.loss_plot.plot(**style), self.accuracy_plot.plot(**style))
+                items = (per_epoch_item(self.loss_plot, **style), per_epoch_item(self.accuracy_plot, **style))
                 self._overlay_items[overlay.label] = items
-            items[0].setData(overlay.epoch, overlay.loss)
-            items[1].setData(overlay.epoch, 100.0 * overlay.accuracy)
+            set_epoch_data(items[0], overlay.epoch, overlay.loss, "d")
+            set_epoch_data(items[1], overlay.epoch, 100.0 * overlay.accuracy, "d")
             self._draw_overlay_iterations(overlay)
         for label in [label for label in self._overlay_lines if label not in wanted]:
             self.loss_plot.removeItem(self._overlay_lines.pop(label))
