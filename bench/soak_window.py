@@ -2,9 +2,11 @@
 
     PYTHONPATH=. python bench/soak_window.py [--preset nielsen] [--minutes 10] [--every 30] [--trace]
 
-The window is the real one (offscreen, every panel visible, 1600x1000) and trains until the time
-is up; when the run reaches its last epoch it asks for 30 more (the Epochs control, a live setting)
-and starts again, so one run's curves keep growing for the whole soak.
+The window is the real one (offscreen, every panel visible, 1600x1000) and trains one run until the
+time is up: its Epochs control (a live setting) is set to ``--epochs`` first (default 10,000, the
+control's most), as a lecturer lets a run go on for a whole class. Should the run still reach its
+last epoch, the script asks for 30 more and starts again, as a lecturer extending the demo would
+(each extension is a new run folder, listed in the Runs dock); the count is printed.
 Each line is the resident set size (RSS, from /proc) and its change since the end of the first
 epoch: the target is "within +50 MB of its size after the first epoch" over the whole soak.
 ``--trace`` also prints the ten Python allocation sites that grew most (tracemalloc; slow).
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=30.0, help="seconds between lines")
     parser.add_argument("--data-dir", default=os.environ.get("NNVIZ_DATA_DIR"))
+    parser.add_argument("--epochs", type=int, default=10_000, help="the run's epochs (extended by 30 if reached)")
     parser.add_argument("--trace", action="store_true", help="tracemalloc: the sites that grew most")
     args = parser.parse_args(argv)
     from PySide6 import QtCore
@@ -63,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     window.worker.snapshot_ready.connect(seen)
     window.worker.state_changed.connect(extender.state_changed)
 
+    window.on_live_setting("epochs", args.epochs)
     window.worker.send("start")
     while latest["epoch"] < 1:
         wait(0.2)

@@ -18,6 +18,7 @@ the evaluated split; the record carries its result to the window and the CLI pri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -146,9 +147,15 @@ def _suggest(learning_rate: float, preset_learning_rate: float | None) -> float:
 
 
 def _preset_learning_rate(trainer) -> float | None:
+    return _learning_rate_of_preset(trainer.config.preset)
+
+
+@lru_cache(maxsize=None)
+def _learning_rate_of_preset(name: str) -> float | None:
+    """Cached: it is asked once an epoch, and building a preset's config is not free."""
     from nnviz.core.presets import PRESETS
 
-    preset = PRESETS.get(trainer.config.preset)
+    preset = PRESETS.get(name)
     return preset.config().optimizer.learning_rate if preset is not None else None
 
 
