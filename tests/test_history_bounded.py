@@ -73,3 +73,20 @@ def test_a_resumed_run_reads_only_the_losses_it_keeps(tmp_path):
     assert small.start == 2500 and small.iteration_loss.size == 500
     small.add_iteration_loss(7.0)
     assert small.losses_since(2999)[1].tolist() == [losses[-1], 7.0]
+
+
+def test_a_writer_taking_over_a_trained_run_writes_its_kept_losses_in_blocks(tmp_path, monkeypatch):
+    import nnviz.core.live_run as live_run
+
+    trainer = xor_trainer(keep=64)
+    for _ in range(150):  # (XOR: one batch an epoch, and a chunk ends with its epoch)
+        trainer.step_batches(1)
+    # the window's run, finished, then given more epochs: a new folder takes it over
+    monkeypatch.setattr(live_run, "LOSS_BLOCK", 7)  # blocks that do not divide what is kept
+    writer = live_run.LiveRunWriter(live_run.plan_run_folder(tmp_path / "more", trainer.config), trainer)
+    writer.finish("interrupted")
+    lines = (tmp_path / "more" / "iterations.csv").read_text().splitlines()
+    first, kept = trainer.history.losses_since(0)
+    assert lines[0] == "iteration,loss"
+    assert lines[1:] == format_losses(first, kept).splitlines()  # every kept loss once, in order
+    assert int(lines[1].split(",")[0]) == trainer.history.start + 1 and len(lines) - 1 == kept.size > 7

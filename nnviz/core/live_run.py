@@ -41,6 +41,7 @@ CHECKPOINT_FILE = "checkpoint.npz"
 FLUSH_SECONDS = 0.5  # per-iteration losses reach the file at most this late
 # Snapshot, best model, checkpoint and state at most this often: an epoch of xor-mlp is one batch.
 EPOCH_FILES_SECONDS = 1.0
+LOSS_BLOCK = 1 << 15  # iteration losses formatted and written at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +170,13 @@ class LiveRunWriter:
     def _flush_losses(self) -> None:
         history = self.trainer.history
         first, losses = history.losses_since(self._written)
+        # In blocks: a writer taking over a long run (the window's run given more epochs) writes up
+        # to a million kept losses at once, and their text whole (20 MB of small strings) left the
+        # window's heap larger after every such start.
+        for start in range(0, losses.size, LOSS_BLOCK):
+            self._iterations.add_lines(format_losses(first + start, losses[start:start + LOSS_BLOCK]))
+            self._iterations.flush()
         if losses.size:
-            self._iterations.add_lines(format_losses(first, losses))
             self._written = history.n_iterations
         self._iterations.flush()
         self._last_flush = time.monotonic()
