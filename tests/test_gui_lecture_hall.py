@@ -194,11 +194,17 @@ for text in window.findChildren(StatusText):  # wrapped status lines: inside the
         labels.append([text.text()[:40], top_left.x(), top_left.y(), text.width(), text.height(),
                        text.sizeHint().width(), True, id(text.parentWidget())])
         assert text.text_height(text.text()) <= text.height(), (text.text(), text.height())
+tabs = [[bar.tabText(i), bar.tabRect(i).width(), bar.fontMetrics().horizontalAdvance(bar.tabText(i).replace("&&", "&"))]
+        for bar in window.findChildren(QtWidgets.QTabBar) if bar.isVisible() for i in range(bar.count())]
+table = window.controls.table
+table_cut = [table.item(r, c).text() for r in range(table.rowCount()) for c in range(table.columnCount())
+             if not table.isColumnHidden(c) and table.fontMetrics().horizontalAdvance(table.item(r, c).text()) + 6
+             > table.columnWidth(c)]
 docks = {name: [dock.width(), dock.height()] for name, dock in window.docks.items()
          if dock.isVisible() and not dock.visibleRegion().isEmpty()}  # tabs behind are moved off screen
 print(json.dumps({"area": [area.width(), area.height()], "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
                   "window": [window.width(), window.height()], "compact": window._compact, "labels": labels,
-                  "docks": docks, "speed_shown": window.run_actions.speed.isVisible(),
+                  "docks": docks, "tabs": tabs, "table_cut": table_cut, "speed_shown": window.run_actions.speed.isVisible(),
                   "setup_sideways": window.controls.horizontalScrollBar().isVisible()}))
 window.grab().save(sys.argv[1] + ".png")
 window.close()
@@ -226,6 +232,9 @@ def assert_fits(layout):
     for text, lx, ly, lw, lh, wanted, wraps, _ in layout["labels"]:
         assert 0 <= lx and lx + lw <= win_w + 1 and 0 <= ly and ly + lh <= win_h + 1, (text, lx, ly, lw, lh)
         assert wraps or lw >= wanted - 2, f"{text!r} clipped: {lw} < {wanted}"
+    for text, width, wanted in layout["tabs"]:  # a dock's tab reads "Curves", never "Cu…"
+        assert width >= wanted, f"tab {text!r} cut: {width} < {wanted}"
+    assert layout["table_cut"] == []  # the architecture table: every visible cell whole
     boxes = [(t, lx, ly, lw, lh, parent) for t, lx, ly, lw, lh, _, _, parent in layout["labels"]]
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:

@@ -36,8 +36,11 @@ def open_window(preset: str, data_dir: str | None, width: int = 1600, height: in
     from nnviz.ui.offscreen import ensure_app
 
     ensure_app("nnviz-bench")
-    settings = QtCore.QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QtCore.QSettings.Format.IniFormat)
+    # Its settings file and run folders (beside the settings) are removed when the process ends.
+    scratch = tempfile.TemporaryDirectory(prefix="nnviz-bench-")
+    settings = QtCore.QSettings(os.path.join(scratch.name, "bench.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(data_dir=data_dir, preset=preset, settings=settings)
+    window.bench_scratch = scratch  # lives as long as the window
     window.resize(width, height)
     window.show()
     while window.run_info is None:
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     # Epochs enough for any number of rounds: a finished run would measure nothing.
     window.on_live_setting("epochs", 10_000)
     headless = Trainer(preset_config(args.preset).with_changes(**{"training.epochs": 10_000}), data_dir=args.data_dir)
-    writer = LiveRunWriter(plan_run_folder(os.path.join(tempfile.mkdtemp(), "headless"), headless.config), headless)
+    writer = LiveRunWriter(plan_run_folder(os.path.join(window.bench_scratch.name, "headless"), headless.config), headless)
     batch = headless.batch_size
     frames: list[tuple[float, int]] = []
     window.worker.snapshot_ready.connect(lambda s: frames.append((time.perf_counter(), s.iteration)))

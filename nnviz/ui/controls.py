@@ -8,7 +8,6 @@ It only edits settings: learning rate, momentum, batch size and epochs are sent 
 from __future__ import annotations
 
 import math
-import re
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -22,9 +21,9 @@ from nnviz.core.presets import PRESETS, config_for_preset
 from nnviz.ui.download_dialog import picker_entries
 from nnviz.core.trainer_queries import RunInfo
 from nnviz.ui import screen_fit, theme
+from nnviz.ui.architecture_table import ArchitectureTable
 from nnviz.ui.training_box import TrainingBox
 
-TABLE_COLUMNS = ("layer", "output", "weights", "biases", "total")
 DOWNLOAD_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1  # download name of a data set not here yet
 
 
@@ -166,19 +165,7 @@ class ControlPanel(QtWidgets.QScrollArea):
     def _build_architecture_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Architecture")
         layout = QtWidgets.QVBoxLayout(box)
-        self.table = QtWidgets.QTableWidget(0, len(TABLE_COLUMNS))
-        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)  # elided, never a scroll bar
-        header.setMinimumSectionSize(30)
-        self.table.setMinimumHeight(150)
-        font = self.table.font()
-        font.setPointSize(max(font.pointSize() - 1, 9))  # reference numbers: one size smaller fits 5 columns
-        self.table.setFont(font)
+        self.table = ArchitectureTable()
         self.totals = QtWidgets.QLabel()
         self.totals.setWordWrap(True)
         layout.addWidget(self.table, 1)
@@ -281,37 +268,15 @@ class ControlPanel(QtWidgets.QScrollArea):
     def set_run_info(self, info: RunInfo) -> None:
         """The architecture table (per-layer and total parameter counts) and the split sizes."""
         rows = info.layers
-        self.table.setRowCount(len(rows) + 1)
-        for r, row in enumerate(rows):
-            # Short enough for the table: "conv2d 16 x 3x3" (the tooltip has the rest).
-            what = "flatten" if row.name.startswith("flatten") else re.sub(
-                r"(\d)x(?=\d)", r"\1×", row.description.split(",")[0].replace(" -> ", " → ").replace(" x ", " × "))
-            cells = (what, "×".join(map(str, row.output_shape)),
-                     f"{row.weights:,}", f"{row.biases:,}", f"{row.total:,}")
-            for c, text in enumerate(cells):
-                self._set_cell(r, c, text)
-            self.table.item(r, 0).setToolTip(f"{row.name}: {row.description}")
+        self.table.set_run_info(info)
         weights = sum(r.weights for r in rows)
         biases = sum(r.biases for r in rows)
-        total = ("total", "", f"{weights:,}", f"{biases:,}", f"{info.n_params:,}")
-        for c, text in enumerate(total):
-            self._set_cell(len(rows), c, text, bold=True)
         neurons = sum(r.neurons for r in rows)
         self.totals.setText(f"{neurons:,} neurons · {weights:,} weights + {biases:,} biases = "
                             f"<b>{info.n_params:,}</b> learnable parameters")
         sizes = info.split_sizes
         self.dataset_sizes.setText(f"{sizes['train']:,} training · {sizes['val']:,} validation · "
                                    f"{sizes['test']:,} test examples")
-
-    def _set_cell(self, row: int, col: int, text: str, *, bold: bool = False) -> None:
-        item = QtWidgets.QTableWidgetItem(text)
-        if col >= 2:
-            item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        if bold:
-            font = item.font()
-            font.setBold(True)
-            item.setFont(font)
-        self.table.setItem(row, col, item)
 
     # --- edits -------------------------------------------------------------------------------
     def _preset_chosen(self) -> None:

@@ -28,12 +28,26 @@ def _dock(window: QtWidgets.QMainWindow, name: str, title: str, widget: QtWidget
     return dock
 
 
+class WholeTabTitles(QtCore.QObject):
+    """Dock tabs keep their titles whole and scroll (arrows at the bar's end) when they do not fit.
+    Qt elides them instead: at 1024x768 eight tabs read "Cu…", "Acti…", "R…". The main window
+    makes its tab bars as docks are tabbed together, so each is caught as it is polished."""
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.ChildPolished and isinstance(event.child(), QtWidgets.QTabBar):
+            event.child().setElideMode(QtCore.Qt.TextElideMode.ElideNone)
+            event.child().setUsesScrollButtons(True)
+        return False
+
+
 def build_docks(window: QtWidgets.QMainWindow, controls: QtWidgets.QWidget,
                 panels: dict[str, Panel]) -> dict[str, QtWidgets.QDockWidget]:
     """Default layout, readable at 1600x1000 and on a 1280-wide projector: controls on the left and
     a 2x2 grid of panels: curves | filters (input plane behind), activations (feature maps behind)
     | confusion matrix. Tabs behind cost nothing to draw; drag any tab out to see it beside."""
     window.setDockNestingEnabled(True)
+    window.whole_tab_titles = WholeTabTitles(window)
+    window.installEventFilter(window.whole_tab_titles)
     window.setDockOptions(QtWidgets.QMainWindow.DockOption.AllowNestedDocks
                           | QtWidgets.QMainWindow.DockOption.AllowTabbedDocks
                           | QtWidgets.QMainWindow.DockOption.AnimatedDocks)
