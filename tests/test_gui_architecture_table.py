@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from nnviz.core.models import build_network  # noqa: E402
 from nnviz.core.presets import preset_config  # noqa: E402
@@ -25,7 +25,8 @@ def info(preset: str) -> RunInfo:
 
 
 def shown_texts(table: ArchitectureTable) -> list[list[str]]:
-    """What a reader sees: each visible cell's text, '…' where Qt would elide it."""
+    """What a reader sees: each visible cell's text, '…' where it does not fit its cell (a name may
+    wrap at its spaces, so each word must fit the column and the lines the row)."""
     metrics = table.fontMetrics()
     margins = 2 * (table.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)  # as Qt's cells
     rows = []
@@ -34,18 +35,21 @@ def shown_texts(table: ArchitectureTable) -> list[list[str]]:
         for c in range(table.columnCount()):
             if table.isColumnHidden(c):
                 continue
-            text = table.item(r, c).text()
-            fits = metrics.horizontalAdvance(text) + margins <= table.columnWidth(c)
+            text, room = table.item(r, c).text(), table.columnWidth(c) - margins
+            wrapped = metrics.boundingRect(QtCore.QRect(0, 0, room, 10_000), QtCore.Qt.TextFlag.TextWordWrap, text)
+            fits = all(metrics.horizontalAdvance(word) <= room for word in text.split()) and \
+                wrapped.height() <= table.rowHeight(r)
             row.append(text if fits else "…")
         rows.append(row)
     return rows
 
 
 @pytest.mark.parametrize("preset", ["cnn", "nielsen"])
-def test_a_narrow_table_keeps_every_name_whole_and_a_wide_one_shows_every_count(qtbot, preset):
+@pytest.mark.parametrize("width", [240, 190])  # the Run setup's table at 1024x768; and with a desktop's larger type
+def test_a_narrow_table_keeps_every_name_whole_and_a_wide_one_shows_every_count(qtbot, preset, width):
     table = ArchitectureTable()
     qtbot.addWidget(table)
-    table.resize(240, 240)  # the Run setup's table at 1024x768
+    table.resize(width, 240)
     table.show()
     table.set_run_info(info(preset))
     qtbot.waitExposed(table)

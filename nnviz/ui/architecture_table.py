@@ -37,11 +37,12 @@ class ArchitectureTable(QtWidgets.QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
-        self.setWordWrap(False)  # a name cut in two lines read as two layers
+        self.setWordWrap(True)  # "maxpool" above "2×2" when even the narrow table is too narrow
+        self.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)  # elided only as a last resort
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)  # the room left; a long name wraps
         header.setMinimumSectionSize(30)
         self.setMinimumHeight(150)
         font = self.font()
@@ -74,6 +75,7 @@ class ArchitectureTable(QtWidgets.QTableWidget):
                                                if not self.verticalScrollBar().isVisible() else 0)
         for c in SPLIT_COLUMNS:
             self.setColumnHidden(c, needed > available)
+        self.resizeRowsToContents()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
