@@ -3,7 +3,8 @@
 On a projector the Run setup column is narrow (about 240 px at 1024x768): five columns cut the
 layer names to "c…" and pushed the totals behind a horizontal scroll bar. When the columns do not
 fit, the table drops *weights* and *biases* (the line below the table gives both, and each total's
-tooltip splits it), so the layer, its output and its parameter count stay whole.
+tooltip splits it), so the layer, its output and its parameter count stay whole; a name still too
+long (a desktop's larger type) wraps at its space, "maxpool" above "2×2", never cut to "max…".
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def layer_text(name: str, description: str) -> str:
 
 
 class ArchitectureTable(QtWidgets.QTableWidget):
+    """Rows of `RunInfo.layers` and a bold total; read-only."""
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(COLUMNS)
@@ -71,6 +74,7 @@ class ArchitectureTable(QtWidgets.QTableWidget):
             self.setColumnHidden(c, False)
         needed = sum(max(self.sizeHintForColumn(c), self.horizontalHeader().sectionSizeHint(c))
                      for c in range(self.columnCount()))
+        # (a scroll bar about to appear for the rows takes its width from the columns too)
         available = self.viewport().width() - (self.verticalScrollBar().sizeHint().width()
                                                if not self.verticalScrollBar().isVisible() else 0)
         for c in SPLIT_COLUMNS:
