@@ -171,8 +171,7 @@ class LiveRunWriter:
         history = self.trainer.history
         first, losses = history.losses_since(self._written)
         # In blocks: a writer taking over a long run (the window's run given more epochs) writes up
-        # to a million kept losses at once, and their text whole (20 MB of small strings) left the
-        # window's heap larger after every such start.
+        # to a million kept losses at once; whole, their text is 20 MB held in memory at one time.
         for start in range(0, losses.size, LOSS_BLOCK):
             self._iterations.add_lines(format_losses(first + start, losses[start:start + LOSS_BLOCK]))
             self._iterations.flush()
