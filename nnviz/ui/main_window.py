@@ -190,9 +190,9 @@ class MainWindow(PanelExportActions, ScreenFit, QtWidgets.QMainWindow):
         self.status.total_epochs = info.config.training.epochs
         for panel in self.panels.values():
             panel.clear()
+        self.panels["curves"].expect_splits(info.split_sizes)  # the legend's rows from the start
         self.docks["decision-boundary" if info.dataset_kind == "points" else "filters"].raise_()
-        convolutional = any(row.name.startswith("conv2d") for row in info.layers)
-        self.docks["feature-maps" if convolutional else "activations"].raise_()
+        self.docks["feature-maps" if any(r.name.startswith("conv2d") for r in info.layers) else "activations"].raise_()
         self.setWindowTitle(f"nnviz · {info.config.preset} on {info.dataset_name}")
         self.health_bar.set_seed(info.config.training.seed)
         self.remember(info.config)

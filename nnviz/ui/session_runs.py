@@ -24,7 +24,7 @@ from nnviz.sweep.compare import differences_from
 from nnviz.ui import settings as stored
 from nnviz.ui import theme
 from nnviz.ui.errors import show_error
-from nnviz.ui.panels.curves import CurveOverlay
+from nnviz.ui.panels.curve_data import CurveOverlay
 from nnviz.ui.runs_panel import RunsPanel
 
 SPLIT_ORDER = ("val", "test", "train")

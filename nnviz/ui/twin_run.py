@@ -22,7 +22,7 @@ from nnviz.core.loss_history import LossHistory
 from nnviz.core.record import RunRecord
 
 from nnviz.ui.controls import parse_hidden
-from nnviz.ui.panels.curves import CurveOverlay, starts_over, tail_continues, tail_x
+from nnviz.ui.panels.curve_data import CurveOverlay, starts_over, tail_continues, tail_x
 from nnviz.ui.session_runs import default_runs_folder, overlay_from_epochs
 from nnviz.ui.window_run_folder import WindowRunFolder
 from nnviz.ui.worker import TrainingWorker

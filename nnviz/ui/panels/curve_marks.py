@@ -23,6 +23,9 @@ def _line(text_position: float) -> pg.InfiniteLine:
     font = line.label.textItem.font()
     font.setPointSize(theme.TICK_POINT_SIZE)
     line.label.setFont(font)
+    # Kept as pixmaps: the line and its text lie over the loss curve, which is repainted at every
+    # frame; drawing the text afresh each time cost about 1 ms a frame.
+    theme.cache_drawing(line, line.label)
     return line
 
 

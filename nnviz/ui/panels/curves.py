@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,6 +13,7 @@ from nnviz.core.record import RunRecord
 
 from nnviz.ui import theme
 from nnviz.ui.panels.base import Panel
+from nnviz.ui.panels.curve_data import CurveOverlay, starts_over, tail_continues, tail_x
 from nnviz.ui.panels.curve_marks import CurveMarks, overlays_last_x, overlays_top
 from nnviz.ui.panels.legend import RowLegend
 
@@ -39,42 +39,6 @@ def set_epoch_data(item: pg.PlotDataItem, x, y, symbol: str) -> None:
     if item.opts["symbol"] != wanted:
         item.setSymbol(wanted)
     item.setData(x, y)
-
-
-@dataclass(frozen=True)
-class CurveOverlay:
-    """Per-epoch curves of another run (a run folder, or the A/B twin), drawn over this run's."""
-
-    label: str  # legend text, e.g. "run-3" or "B: lr=0.5"
-    colour: str
-    epoch: np.ndarray  # (n,) epochs 1..n
-    loss: np.ndarray  # (n,) validation loss (or test / train when there is no validation split)
-    accuracy: np.ndarray  # (n,) fraction in [0, 1]
-    # Training loss per iteration, at x = epochs done (a live twin has it; run folders do not).
-    iteration_x: np.ndarray | None = None
-    iteration_loss: np.ndarray | None = None
-    iteration_span: int = 1  # iterations behind each iteration_loss value (a mean, once a run is long)
-
-
-def tail_continues(snapshot: RunRecord, held: int) -> bool:
-    """Whether the snapshot's loss tail follows the ``held`` points, or is a whole curve (from the
-    oldest loss the trainer still keeps: 0, or later in a long run)."""
-    return snapshot.loss_offset in (held, snapshot.losses_kept_from)
-
-
-def starts_over(snapshot: RunRecord, held: int) -> bool:
-    """Whether the snapshot's losses replace what is held (a new run, or the whole curve again)."""
-    return snapshot.loss_offset != held and snapshot.loss_offset == snapshot.losses_kept_from
-
-
-def tail_x(snapshot: RunRecord, count: int, held: int) -> np.ndarray:
-    """x (epochs done) of the last ``count`` iteration losses of a snapshot, ``held`` being kept."""
-    if held == 0:
-        return (snapshot.loss_offset + np.arange(1, count + 1)) / max(snapshot.iterations_per_epoch, 1.0)
-    # anchored at the newest point, so a batch-size change bends nothing already drawn
-    per_epoch = max(float(snapshot.batches_in_epoch or snapshot.iterations_per_epoch), 1.0)
-    end = snapshot.epoch + snapshot.batch_in_epoch / per_epoch
-    return end - np.arange(count - 1, -1, -1) / per_epoch
 
 
 def epoch_ticks(axis: pg.AxisItem, epochs: float) -> None:
@@ -151,6 +115,7 @@ class CurvesPanel(Panel):
         self._loss_range: tuple = ()
         self._accuracy_range: tuple = ()
         self._legend_key: tuple = ()
+        self._expected: tuple[str, ...] = ()  # the splits a new run will have curves for
         self.history = LossHistory()  # bounded: min/max buckets once a run is long
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         self.log_loss.toggled.connect(self._log_toggled)
@@ -196,8 +161,9 @@ class CurvesPanel(Panel):
     # --- drawing -----------------------------------------------------------------------------
     def _draw_iterations(self) -> None:
         last_x = max(self.history.last_x(), overlays_last_x(self._overlays))  # a twin ahead too
-        # Whole epochs on x and "nice" steps on y: the axes change a few times per run, not per frame.
-        x_max = float(max(1, math.ceil(last_x - 1e-9), self._overlay_epochs))
+        # Epochs in steps on x (theme.epoch_axis_end) and "nice" steps on y: the axes change a few
+        # times per run, not per frame nor per epoch.
+        x_max = float(theme.epoch_axis_end(max(last_x, self._overlay_epochs)))
         if x_max <= 1 and last_x < 0.5:  # a young first epoch: zoom to its iterations, or steps are a sliver
             per_epoch = getattr(self, "_per_epoch", 1.0)
             x_max = min(theme.nice_level(max(last_x * 1.2, 10.0 / per_epoch) * per_epoch) / per_epoch, 1.0)
@@ -285,8 +251,8 @@ class CurvesPanel(Panel):
             set_epoch_data(self.epoch_loss[split], *((curves.epoch, loss) if has_loss else ([], [])), symbol)
             set_epoch_data(self.epoch_accuracy[split], *((curves.epoch, 100.0 * accuracy) if has_accuracy else ([], [])),
                            symbol)
-        self._update_legends(tuple(present))
-        epochs = max(int(curves.epoch[-1]) if curves.epoch.size else 1, 1, self._overlay_epochs)
+        self._update_legends(tuple(present) if curves.epoch.size else self._expected)
+        epochs = theme.epoch_axis_end(max(int(curves.epoch[-1]) if curves.epoch.size else 1, self._overlay_epochs))
         accuracy = np.concatenate([100 * getattr(curves, f"{split}_accuracy") for split in present]
                                   + [100 * o.accuracy for o in self._overlays] + [np.zeros(0)])
         accuracy = accuracy[np.isfinite(accuracy)]
@@ -301,6 +267,13 @@ class CurvesPanel(Panel):
             self.show_note(self.accuracy_plot, "measured at the end\nof each epoch")
         else:
             self.hide_note()
+
+    def expect_splits(self, split_sizes: dict[str, int]) -> None:
+        """List a new run's per-epoch curves (the splits with examples) before its first epoch ends:
+        the legend's rows are there from the start, so that epoch's end neither grows the legend,
+        moving both plots (a visible jump, and every axis redrawn: a 90 ms frame), nor rebuilds it."""
+        self._expected = tuple(split for split, _, _ in SPLITS if split_sizes.get(split, 0) > 0)
+        self._update_legends(self._expected)
 
     def _update_legends(self, present: tuple[str, ...]) -> None:
         """Legends list only the curves that exist (two-layer-net has no validation split)."""
@@ -353,7 +326,7 @@ class CurvesPanel(Panel):
         # redraw ranges and legend with the overlays taken into account
         self._legend_key = None
         self._update_legends(tuple(s for s, _, _ in SPLITS if self.epoch_loss[s].xData is not None
-                                   and len(self.epoch_loss[s].xData)))
+                                   and len(self.epoch_loss[s].xData)) or self._expected)
         self._loss_range = ()
         self._draw_iterations()
         if self._last_epochs is not None:
@@ -394,5 +367,5 @@ class CurvesPanel(Panel):
         for item in (*self.epoch_loss.values(), *self.epoch_accuracy.values()):
             item.setData([], [])
         self._legend_key = None
-        self._update_legends(())
+        self._update_legends(self._expected)
         self.marks.clear()
