@@ -17,6 +17,7 @@ from test_gui_curves_long_run import epochs  # noqa: E402
 from test_gui_integration import close_window, open_window, small_mnist  # noqa: E402
 from test_gui_window import TIMEOUT  # noqa: E402
 
+from nnviz.ui import theme  # noqa: E402
 from nnviz.ui.panels.curves import CurvesPanel  # noqa: E402
 from nnviz.ui.sweep_overview import _no_run  # noqa: E402
 from nnviz.ui.theme import epoch_axis_end  # noqa: E402
@@ -68,6 +69,9 @@ def test_the_legend_lists_the_runs_curves_before_its_first_epoch_ends_and_the_pl
         expected += ["validation (epoch)"] if val_size else []  # a run without one does not promise it
         expected += ["test (epoch)"]
         assert curves.legend.labels() == expected  # before anything is trained
+        for split, colour in (("train", theme.TRAIN_COLOUR), ("test", theme.TEST_COLOUR)):
+            # the legend's sample draws the markers' style: the split's colour, not pyqtgraph's grey
+            assert curves.epoch_loss[split].scatter.opts["brush"].color().name().upper() == colour.upper()
         window.run_actions.step_batch.trigger()
         qtbot.waitUntil(lambda: window.last_snapshot.iteration == 1, timeout=TIMEOUT)
         before = [plot.mapRectToScene(plot.boundingRect()) for plot in (curves.loss_plot, curves.accuracy_plot)]

@@ -30,6 +30,11 @@ def per_epoch_item(plot: pg.PlotItem, **style) -> pg.PlotDataItem:
     item = plot.plot(**style)
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
+    # The markers' style now, not with the first points: the legend draws its sample from it before
+    # the first epoch ends (pyqtgraph's default grey otherwise), and is not repainted for new points.
+    item.scatter.setPen(style.get("symbolPen"))
+    item.scatter.setBrush(style.get("symbolBrush"))
+    item.scatter.setSize(style.get("symbolSize", 7))
     return item
 
 
