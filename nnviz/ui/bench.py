@@ -4,7 +4,8 @@ Prints the samples per second of the same preset trained headless (as ``nnviz tr
 chunks of 50 ms, its run folder written as it goes, like the window's) and in the real window
 (offscreen, every panel visible), side by side, and the worst gap a 10 ms timer on the GUI thread
 saw while training ran (a frozen window shows as a long gap). Headless and window segments
-alternate, so a busy machine slows both alike; the medians are compared.
+alternate, and each window segment is compared with the mean of the headless segments either side
+of it: this machine's speed drifts by a third within seconds, and a drift then slows both alike.
 """
 
 from __future__ import annotations
@@ -89,16 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     probe = QtCore.QTimer()
     probe.timeout.connect(tick)
     probe.start(10)
-    rows = []
-    for _ in range(args.rounds):
+
+    def headless_segment() -> float:
         started, first = time.perf_counter(), headless.iteration
         while time.perf_counter() - started < args.seconds:
             result = headless.step_for(0.05)  # in chunks, as `nnviz train` trains
             writer.after_step()
             if result.epoch_finished is not None:
                 writer.after_epoch(result.epoch_finished)
-        headless_speed = (headless.iteration - first) * batch / (time.perf_counter() - started)
-        count = len(frames)
+        return (headless.iteration - first) * batch / (time.perf_counter() - started)
+
+    rows = []
+    after = headless_segment()
+    for _ in range(args.rounds):
+        before, count = after, len(frames)
         window.worker.send("start")
         while len(frames) <= count:  # the first frame after a resume
             wait(0.05)
@@ -111,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         window.worker.send("pause")
         wait(0.3)
         window_speed = (i1 - i0) * batch / (t1 - t0)
-        rows.append((headless_speed, window_speed, (len(frames) - n0) / (t1 - t0), max(gaps)))
+        fps, gap = (len(frames) - n0) / (t1 - t0), max(gaps)
+        after = headless_segment()
+        rows.append(((before + after) / 2, window_speed, fps, gap))
     window.close()
     mode = "presentation mode" if args.presentation else "default layout"
     print(f"{args.preset}: samples per second, headless vs live window (offscreen, {mode}, {width}x{height})")
