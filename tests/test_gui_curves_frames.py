@@ -18,6 +18,7 @@ from test_gui_integration import close_window, open_window, small_mnist  # noqa:
 from test_gui_window import TIMEOUT  # noqa: E402
 
 from nnviz.ui import theme  # noqa: E402
+from nnviz.ui.panels import curves as curves_module  # noqa: E402
 from nnviz.ui.panels.curves import CurvesPanel  # noqa: E402
 from nnviz.ui.sweep_overview import _no_run  # noqa: E402
 from nnviz.ui.theme import epoch_axis_end  # noqa: E402
@@ -127,3 +128,26 @@ def test_a_batchs_frame_repaints_the_loss_plot_and_not_the_accuracy_plot(qtbot, 
             assert not region.intersects(accuracy_view), (region, accuracy_view)
     finally:
         close_window(window)
+
+
+def test_a_fast_run_redraws_its_epochs_once_a_second_and_a_pause_at_once(qtbot, monkeypatch):
+    monkeypatch.setattr(curves_module, "EPOCH_REDRAW_SECONDS", 0.3)
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+
+    def drawn() -> int:
+        return panel.epoch_accuracy["val"].getData()[0].size
+
+    def show(n: int, state: str = "running") -> None:
+        panel.show_snapshot(replace(epoch_snapshot(n), run_state=state, best_epoch=n))
+
+    show(1)
+    assert drawn() == 1 and panel.marks.best_epoch == 1  # a run's first epoch at once
+    show(2)
+    show(3)
+    assert drawn() == 1 and panel.marks.best_epoch == 1  # two more epochs within the interval: later
+    qtbot.wait(350)
+    show(4)
+    assert drawn() == 4 and panel.marks.best_epoch == 4  # the next frame after it draws all of them
+    show(5, "paused")
+    assert drawn() == 5 and panel.marks.best_epoch == 5  # a pause shows where the run stands

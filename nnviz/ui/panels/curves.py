@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,6 +23,10 @@ SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 # Past this many epochs the markers merge into a band: the lines go on alone. pyqtgraph keeps a record
 # per marker, which grew the window by about 2 kB an epoch over a long class.
 MAX_EPOCH_SYMBOLS = 100
+# While a run trains faster than an epoch a second (nielsen at full speed ends two or three), its
+# per-epoch figures and marks are redrawn at most this often: an epoch's frame redraws both plots
+# and cost three plain frames. The loss per batch still moves at every frame.
+EPOCH_REDRAW_SECONDS = 1.0
 
 
 def per_epoch_item(plot: pg.PlotItem, **style) -> pg.PlotDataItem:
@@ -110,6 +115,7 @@ class CurvesPanel(Panel):
             for item in (self.epoch_loss[split], self.epoch_accuracy[split]):
                 theme.cache_drawing(item.curve, item.scatter)
         self._epochs_drawn = -1
+        self._epochs_drawn_at = 0.0  # time.monotonic() of the last new epoch drawn
         self._last_epochs = None
         self._overlays: list[CurveOverlay] = []
         self._overlay_items: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
@@ -144,7 +150,6 @@ class CurvesPanel(Panel):
             self._append(snapshot)
         self._draw_iterations()
         self._draw_epochs(snapshot)
-        self.marks.show(snapshot.best_epoch, snapshot.lr_changes)
 
     def _append(self, snapshot: RunRecord) -> None:
         tail = np.asarray(snapshot.train_loss, dtype=np.float32)
@@ -238,7 +243,14 @@ class CurvesPanel(Panel):
 
     def _draw_epochs(self, snapshot: RunRecord) -> None:
         self._last_epochs = snapshot.epochs
+        now = time.monotonic()
+        recent = self._epochs_drawn > 0 and now - self._epochs_drawn_at < EPOCH_REDRAW_SECONDS
+        if recent and snapshot.run_state == "running":
+            return  # drawn with a later frame (a pause, the run's end and a single step draw at once)
+        if snapshot.epochs.epoch.size != self._epochs_drawn:
+            self._epochs_drawn_at = now
         self._draw_epochs_curves(snapshot.epochs)
+        self.marks.show(snapshot.best_epoch, snapshot.lr_changes)
 
     def _draw_epochs_curves(self, curves) -> None:
         if curves.epoch.size == self._epochs_drawn:
