@@ -130,7 +130,7 @@ def test_a_batchs_frame_repaints_the_loss_plot_and_not_the_accuracy_plot(qtbot, 
         close_window(window)
 
 
-def test_a_fast_run_redraws_its_epochs_once_a_second_and_a_pause_at_once(qtbot, monkeypatch):
+def test_a_fast_run_redraws_its_epochs_at_most_twice_a_second_and_a_pause_at_once(qtbot, monkeypatch):
     monkeypatch.setattr(curves_module, "EPOCH_REDRAW_SECONDS", 0.3)
     panel = CurvesPanel()
     qtbot.addWidget(panel)

@@ -23,10 +23,11 @@ SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 # Past this many epochs the markers merge into a band: the lines go on alone. pyqtgraph keeps a record
 # per marker, which grew the window by about 2 kB an epoch over a long class.
 MAX_EPOCH_SYMBOLS = 100
-# While a run trains faster than an epoch a second (nielsen at full speed ends two or three), its
+# While a run ends epochs faster than this (nielsen at full speed ends two or three a second), its
 # per-epoch figures and marks are redrawn at most this often: an epoch's frame redraws both plots
-# and cost three plain frames. The loss per batch still moves at every frame.
-EPOCH_REDRAW_SECONDS = 1.0
+# and cost three plain frames. Half a second keeps the points at most about an epoch behind the
+# loss per batch, which still moves at every frame.
+EPOCH_REDRAW_SECONDS = 0.5
 
 
 def per_epoch_item(plot: pg.PlotItem, **style) -> pg.PlotDataItem:
