@@ -49,7 +49,8 @@ class Panel(QtWidgets.QWidget):
         # (the loss curve's strokes took 5 ms a frame instead of 0.4). Not the whole view either: a
         # frame of the Curves panel then repaints the loss plot alone (a third less time than the
         # whole view). Items that rarely change are cached pixmaps.
-        self.graphics.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+        mode = QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate
+        self.graphics.setViewportUpdateMode(mode)
         layout.addWidget(self.graphics, 1)
         self.note = pg.TextItem(color="k", anchor=(0.5, 0.5))  # "nothing to show yet" messages
         self._note_font = QtGui.QFont()
