@@ -173,8 +173,9 @@ class LiveRunWriter:
         # In blocks: a writer taking over a long run (the window's run given more epochs) writes up
         # to a million kept losses at once; whole, their text is 20 MB held in memory at one time.
         for start in range(0, losses.size, LOSS_BLOCK):
+            if start:
+                self._iterations.flush()  # the previous block's text goes out before the next is made
             self._iterations.add_lines(format_losses(first + start, losses[start:start + LOSS_BLOCK]))
-            self._iterations.flush()
         if losses.size:
             self._written = history.n_iterations
         self._iterations.flush()

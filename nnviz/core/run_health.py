@@ -64,8 +64,8 @@ def check_run_health(trainer) -> RunHealth | None:
     return diagnose(values, result.predictions, labels, accuracy=result.accuracy,
                     n_classes=trainer.dataset.n_classes, epoch=trainer.epoch, split=split,
                     sigmoid_outputs=activation == "sigmoid", learning_rate=trainer.learning_rate,
-                    preset_learning_rate=_preset_learning_rate(trainer), class_names=tuple(trainer.dataset.class_names),
-                    cross_entropy=cross_entropy)
+                    preset_learning_rate=_preset_learning_rate(trainer.config.preset),
+                    class_names=tuple(trainer.dataset.class_names), cross_entropy=cross_entropy)
 
 
 def diagnose(values: np.ndarray, predictions: np.ndarray, labels: np.ndarray, *, accuracy: float,
@@ -146,12 +146,8 @@ def _suggest(learning_rate: float, preset_learning_rate: float | None) -> float:
     return float(f"{value:.1g}")
 
 
-def _preset_learning_rate(trainer) -> float | None:
-    return _learning_rate_of_preset(trainer.config.preset)
-
-
 @lru_cache(maxsize=None)
-def _learning_rate_of_preset(name: str) -> float | None:
+def _preset_learning_rate(name: str) -> float | None:
     """Cached: it is asked once an epoch, and building a preset's config is not free."""
     from nnviz.core.presets import PRESETS
 

@@ -22,8 +22,10 @@ SPLIT_COLUMNS = (2, 3)  # weights, biases: given up first when the table is narr
 def layer_text(name: str, description: str) -> str:
     """Short enough for a narrow table: "conv 16×3×3" (16 filters of 3×3), "dense" (its size is in
     the output column, its inputs in the row above), "maxpool 2×2"; the tooltip has the rest."""
-    if name.startswith("flatten") or description.startswith("dense"):
-        return "flatten" if name.startswith("flatten") else "dense"
+    if name.startswith("flatten"):
+        return "flatten"
+    if description.startswith("dense"):
+        return "dense"
     conv = re.match(r"conv2d (\d+) x (\d+)x(\d+)", description)
     if conv:
         return "conv {}×{}×{}".format(*conv.groups())
